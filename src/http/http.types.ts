@@ -1,0 +1,19 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** The parts of an HTTP request the module reads (Express; Fastify shares the shape). */
+export interface CookieRequest {
+  method?: string;
+  headers: IncomingHttpHeaders;
+  /** Set by cookie-parser when the app installs it; otherwise the `Cookie` header is parsed. */
+  cookies?: Record<string, unknown>;
+  body?: unknown;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+}
+
+/** The parts of an HTTP response the module writes. */
+export interface CookieResponse {
+  getHeader?(name: string): number | string | string[] | undefined;
+  setHeader?(name: string, value: number | string | readonly string[]): unknown;
+  header?(name: string, value: string): unknown;
+}

@@ -1,0 +1,107 @@
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { SessionRepository } from '../repositories/session.repository.js';
+
+/** A duration: milliseconds, or a string such as `'500ms'`, `'10s'`, `'15m'`, `'12h'`, `'7d'`. */
+export type Duration = number | string;
+
+/** HMAC algorithms accepted for signing. The verifier accepts only the configured one. */
+export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
+
+/** Options of the access token, sent on every request. */
+export interface AccessTokenOptions {
+  /** HMAC secret, at least 32 bytes, different from the refresh secret. Required. */
+  secret: string | Buffer;
+  /** Lifetime of an access token. Default: `'15m'`. */
+  ttl?: Duration;
+  /** Signing algorithm, pinned on verification. Default: `'HS256'`. */
+  algorithm?: HmacAlgorithm;
+}
+
+/** Options of the refresh token, which renews the access token and rotates on every use. */
+export interface RefreshTokenOptions {
+  /** HMAC secret, at least 32 bytes, different from the access secret. Required. */
+  secret: string | Buffer;
+  /** Lifetime of one refresh token (each refresh issues a new one). Default: `'7d'`. */
+  ttl?: Duration;
+  /** Signing algorithm, pinned on verification. Default: `'HS256'`. */
+  algorithm?: HmacAlgorithm;
+  /**
+   * How long a just-rotated refresh token is still answered with the session's current tokens
+   * (concurrent tabs refreshing at once). After it, presenting it revokes the session. `0` = none.
+   * Default: `'10s'`.
+   */
+  reuseGrace?: Duration;
+  /**
+   * Also accept the refresh token from the JSON body field `refreshToken` of `POST /auth/refresh`
+   * and return it in JSON bodies (for clients without cookies). Default: `false`.
+   */
+  acceptFromBody?: boolean;
+}
+
+/** Where sessions are stored in Redis. Give exactly one of `url`, `options` or `client`. */
+export interface SessionRedisOptions {
+  /** A `redis://` or `rediss://` URL. */
+  url?: string;
+  /** ioredis options; the module's fail-fast defaults apply where a field is not set. */
+  options?: RedisOptions;
+  /** An ioredis client the app owns; the module never closes it. */
+  client?: Redis | Cluster;
+  /** Prefix of every key. Default: `'sess:'`. */
+  keyPrefix?: string;
+  /** Command timeout of a client the module creates. Default: `'1s'`. */
+  commandTimeout?: Duration;
+}
+
+/** The two cookies that carry the tokens to browsers. */
+export interface SessionCookieOptions {
+  /** Set cookies on login and refresh and read the access token from its cookie. Default: `true`. */
+  enabled?: boolean;
+  /** Name of the access-token cookie (`Path=/`). Default: `'access_token'`. */
+  accessName?: string;
+  /** Name of the refresh-token cookie (`Path=/<route prefix>`). Default: `'refresh_token'`. */
+  refreshName?: string;
+  /** `Secure` attribute. Turn off only for plain-http local development. Default: `true`. */
+  secure?: boolean;
+  /** `SameSite` attribute. Default: `'strict'`. */
+  sameSite?: 'strict' | 'lax' | 'none';
+  /** `Domain` attribute. Default: none (host-only cookies). */
+  domain?: string;
+}
+
+/** Options of `SessionModule.forRoot()` (and the value `forRootAsync`'s factory returns). */
+export interface SessionModuleOptions {
+  /** Access-token options. Required. */
+  accessToken: AccessTokenOptions;
+  /** Refresh-token options. Required. */
+  refreshToken: RefreshTokenOptions;
+  /** Redis connection. Required unless `repository` is given. */
+  redis?: SessionRedisOptions;
+  /** A session repository instance to use instead of Redis (e.g. `new MemorySessionRepository()`). */
+  repository?: SessionRepository;
+  /** Sliding idle timeout, renewed by every refresh. Default: `'7d'`. */
+  idleTimeout?: Duration;
+  /** Absolute session lifetime from login, never extended. Default: `'30d'`. */
+  absoluteTimeout?: Duration;
+  /** Live sessions a user may have; past it the earliest-created is revoked. `0` = unlimited. Default: `0`. */
+  maxSessionsPerUser?: number;
+  /** `iss` claim set on tokens and required on verification. Default: none. */
+  issuer?: string;
+  /** `aud` claim set on tokens and required on verification. Default: none. */
+  audience?: string;
+  /** Clock skew accepted on `exp`, `nbf` and `iat`, at most 30 s. Default: `0`. */
+  clockTolerance?: Duration;
+  /** Names of the custom claims `create()` may sign into access tokens. Default: `[]`. */
+  customClaims?: string[];
+  /** Cookie transport. */
+  cookies?: SessionCookieOptions;
+  /** Origins (scheme://host[:port]) besides the request's own allowed to send cookie-authenticated writes. Default: `[]`. */
+  allowedOrigins?: string[];
+}
+
+/** Options that shape the module itself, given next to the options (also in `forRootAsync`). */
+export interface SessionModuleExtras {
+  /** Register the module globally, so guards resolve in every feature module. Default: `true`. */
+  isGlobal?: boolean;
+  /** Mount `AuthController` under this prefix, or `false` for no routes. Default: `{ prefix: 'auth' }`. */
+  routes?: false | { prefix?: string };
+}
