@@ -1,0 +1,236 @@
+import { createSecretKey } from 'node:crypto';
+import type {
+  HmacAlgorithm,
+  SessionModuleExtras,
+  SessionModuleOptions,
+} from '../interfaces/session-options.interface.js';
+import { SessionRepository } from '../repositories/session.repository.js';
+import { SessionConfigError } from '../session.exceptions.js';
+import { parseDuration } from './duration.js';
+import type { ResolvedKey, ResolvedSessionConfig } from './resolved-session-config.js';
+
+const MAX_CLOCK_TOLERANCE_MS = 30_000;
+/** RFC 7518 3.2: an HMAC key at least as long as the hash output; never under 32 bytes. */
+const MIN_KEY_BYTES: Record<HmacAlgorithm, number> = { HS256: 32, HS384: 48, HS512: 64 };
+const RESERVED_CLAIMS = new Set(['sub', 'sid', 'jti', 'role', 'type', 'iat', 'exp', 'nbf', 'iss', 'aud']);
+const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
+const ROUTE_PREFIX = /^[A-Za-z0-9_\-/]{1,100}$/;
+
+/**
+ * Merges the options with the defaults and validates them. Throws `SessionConfigError` naming the
+ * first bad option; secret values never appear in a message.
+ */
+export function resolveSessionConfig(
+  options: SessionModuleOptions,
+  extras: SessionModuleExtras = {},
+): ResolvedSessionConfig {
+  if (!options || typeof options !== 'object') {
+    throw new SessionConfigError('options', 'must be an object');
+  }
+  const access = options.accessToken ?? ({} as SessionModuleOptions['accessToken']);
+  const refresh = options.refreshToken ?? ({} as SessionModuleOptions['refreshToken']);
+  const accessKey = resolveKey('accessToken', access.secret, access.algorithm);
+  const refreshKey = resolveKey('refreshToken', refresh.secret, refresh.algorithm);
+  if (accessKey.key.export().equals(refreshKey.key.export())) {
+    throw new SessionConfigError('refreshToken.secret', 'must differ from accessToken.secret');
+  }
+
+  const accessTtlMs = positiveDuration('accessToken.ttl', access.ttl ?? '15m');
+  const refreshTtlMs = positiveDuration('refreshToken.ttl', refresh.ttl ?? '7d');
+  if (accessTtlMs > refreshTtlMs) {
+    throw new SessionConfigError('accessToken.ttl', 'must not be longer than refreshToken.ttl');
+  }
+  const clockToleranceMs = duration('clockTolerance', options.clockTolerance ?? 0);
+  if (clockToleranceMs > MAX_CLOCK_TOLERANCE_MS) {
+    throw new SessionConfigError('clockTolerance', 'must be at most 30s');
+  }
+
+  const routePrefix = resolveRoutePrefix(extras.routes);
+  return {
+    access: { ...accessKey, ttlMs: accessTtlMs },
+    refresh: {
+      ...refreshKey,
+      ttlMs: refreshTtlMs,
+      reuseGraceMs: duration('refreshToken.reuseGrace', refresh.reuseGrace ?? '10s'),
+      acceptFromBody: bool('refreshToken.acceptFromBody', refresh.acceptFromBody, false),
+    },
+    idleTimeoutMs: positiveDuration('idleTimeout', options.idleTimeout ?? '7d'),
+    absoluteTimeoutMs: positiveDuration('absoluteTimeout', options.absoluteTimeout ?? '30d'),
+    maxSessionsPerUser: maxSessions(options.maxSessionsPerUser),
+    issuer: optionalString('issuer', options.issuer),
+    audience: optionalString('audience', options.audience),
+    clockToleranceMs,
+    customClaims: resolveCustomClaims(options.customClaims),
+    cookies: resolveCookies(options.cookies, routePrefix),
+    allowedOrigins: resolveOrigins(options.allowedOrigins),
+    routePrefix,
+    store: resolveStore(options),
+  };
+}
+
+function resolveKey(option: string, secret: unknown, algorithm: unknown): ResolvedKey {
+  const alg = (algorithm ?? 'HS256') as HmacAlgorithm;
+  if (!(alg in MIN_KEY_BYTES)) {
+    throw new SessionConfigError(`${option}.algorithm`, 'must be one of HS256, HS384, HS512');
+  }
+  if (secret === undefined || secret === null || secret === '') {
+    throw new SessionConfigError(`${option}.secret`, 'is required');
+  }
+  if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
+    throw new SessionConfigError(`${option}.secret`, 'must be a string or a Buffer');
+  }
+  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  if (bytes.length < MIN_KEY_BYTES[alg]) {
+    throw new SessionConfigError(
+      `${option}.secret`,
+      `must be at least ${MIN_KEY_BYTES[alg]} bytes for ${alg} (run "npm run secret" for one)`,
+    );
+  }
+  return { key: createSecretKey(Buffer.from(bytes)), algorithm: alg };
+}
+
+function duration(option: string, value: unknown): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    throw new SessionConfigError(option, `is not a valid duration (examples: '15m', '7d', 900000)`);
+  }
+  return ms;
+}
+
+function positiveDuration(option: string, value: unknown): number {
+  const ms = duration(option, value);
+  if (ms < 1000) throw new SessionConfigError(option, 'must be at least 1s');
+  return ms;
+}
+
+function bool(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new SessionConfigError(option, 'must be a boolean');
+  return value;
+}
+
+function optionalString(option: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new SessionConfigError(option, 'must be a non-empty string');
+  }
+  return value;
+}
+
+function maxSessions(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new SessionConfigError('maxSessionsPerUser', 'must be an integer >= 0');
+  }
+  return value;
+}
+
+function resolveCustomClaims(value: unknown): ReadonlySet<string> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value)) throw new SessionConfigError('customClaims', 'must be an array');
+  for (const name of value) {
+    if (typeof name !== 'string' || !CLAIM_NAME.test(name) || RESERVED_CLAIMS.has(name)) {
+      throw new SessionConfigError(
+        'customClaims',
+        'must list identifier-like names other than the registered claims',
+      );
+    }
+  }
+  return new Set(value as string[]);
+}
+
+function resolveRoutePrefix(routes: SessionModuleExtras['routes']): string | null {
+  if (routes === false) return null;
+  const raw = routes?.prefix ?? 'auth';
+  if (typeof raw !== 'string' || !ROUTE_PREFIX.test(raw)) {
+    throw new SessionConfigError('routes.prefix', 'must be a path of letters, digits, -, _ and /');
+  }
+  return raw.replace(/^\/+|\/+$/g, '');
+}
+
+function resolveCookies(
+  value: SessionModuleOptions['cookies'],
+  routePrefix: string | null,
+): ResolvedSessionConfig['cookies'] {
+  const cookies = value ?? {};
+  const accessName = cookies.accessName ?? 'access_token';
+  const refreshName = cookies.refreshName ?? 'refresh_token';
+  for (const [option, name] of [
+    ['cookies.accessName', accessName],
+    ['cookies.refreshName', refreshName],
+  ] as const) {
+    if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
+      throw new SessionConfigError(option, 'must be a valid cookie name');
+    }
+  }
+  if (accessName === refreshName) {
+    throw new SessionConfigError('cookies.refreshName', 'must differ from cookies.accessName');
+  }
+  const sameSite = cookies.sameSite ?? 'strict';
+  if (!['strict', 'lax', 'none'].includes(sameSite)) {
+    throw new SessionConfigError('cookies.sameSite', "must be 'strict', 'lax' or 'none'");
+  }
+  const secure = bool('cookies.secure', cookies.secure, true);
+  if (sameSite === 'none' && !secure) {
+    throw new SessionConfigError('cookies.sameSite', "'none' requires cookies.secure");
+  }
+  return {
+    enabled: bool('cookies.enabled', cookies.enabled, true),
+    accessName,
+    refreshName,
+    secure,
+    sameSite,
+    domain: optionalString('cookies.domain', cookies.domain),
+    refreshPath: routePrefix === null || routePrefix === '' ? '/' : `/${routePrefix}`,
+  };
+}
+
+function resolveOrigins(value: unknown): ReadonlySet<string> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value)) throw new SessionConfigError('allowedOrigins', 'must be an array');
+  const origins = new Set<string>();
+  for (const entry of value) {
+    let origin: string | undefined;
+    try {
+      origin = typeof entry === 'string' ? new URL(entry).origin : undefined;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin || origin === 'null') {
+      throw new SessionConfigError('allowedOrigins', 'must list origins like https://app.example');
+    }
+    origins.add(origin);
+  }
+  return origins;
+}
+
+function resolveStore(options: SessionModuleOptions): ResolvedSessionConfig['store'] {
+  if (options.repository !== undefined) {
+    if (options.redis !== undefined) {
+      throw new SessionConfigError('repository', 'cannot be combined with redis');
+    }
+    if (!(options.repository instanceof SessionRepository)) {
+      throw new SessionConfigError('repository', 'must extend SessionRepository');
+    }
+    return { kind: 'custom', repository: options.repository };
+  }
+  const redis = options.redis;
+  if (!redis || typeof redis !== 'object') {
+    throw new SessionConfigError('redis', 'is required (or give a repository)');
+  }
+  const given = [redis.url, redis.options, redis.client].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new SessionConfigError('redis', 'needs exactly one of url, options or client');
+  }
+  if (redis.url !== undefined && (typeof redis.url !== 'string' || !/^rediss?:\/\//.test(redis.url))) {
+    throw new SessionConfigError('redis.url', 'must be a redis:// or rediss:// URL');
+  }
+  const keyPrefix = redis.keyPrefix ?? 'sess:';
+  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
+    throw new SessionConfigError('redis.keyPrefix', 'must be a string without braces');
+  }
+  const commandTimeoutMs = duration('redis.commandTimeout', redis.commandTimeout ?? '1s');
+  if (commandTimeoutMs < 1) throw new SessionConfigError('redis.commandTimeout', 'must be > 0');
+  return { kind: 'redis', redis: { ...redis, keyPrefix, commandTimeoutMs } };
+}

@@ -1,0 +1,16 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { SessionPrincipal } from '../interfaces/session.interface.js';
+
+/**
+ * The caller's session principal (`{ userId, sessionId, role, claims, accessTokenExpiresAt }`),
+ * on a route behind `AccessGuard`.
+ * @example
+ * ```ts
+ * @UseGuards(AccessGuard)
+ * @Get('me') me(@CurrentSession() session: SessionPrincipal) { return session.userId; }
+ * ```
+ */
+export const CurrentSession = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): SessionPrincipal | undefined =>
+    context.switchToHttp().getRequest<{ user?: SessionPrincipal }>().user,
+);

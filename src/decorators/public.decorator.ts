@@ -1,0 +1,12 @@
+import { SetMetadata } from '@nestjs/common';
+import { IS_PUBLIC_KEY } from '../session.constants.js';
+
+/**
+ * Marks a route or controller as open when `AccessGuard` is installed globally (`APP_GUARD`).
+ * @example
+ * ```ts
+ * @Public()
+ * @Get('health') health() { return { ok: true }; }
+ * ```
+ */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC_KEY, true);

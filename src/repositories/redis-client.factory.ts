@@ -1,0 +1,37 @@
+import { Logger } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
+
+type RedisStore = Extract<ResolvedSessionConfig['store'], { kind: 'redis' }>['redis'];
+
+/** Reconnect forever in the background, backing off up to 2 s between attempts. */
+const retryStrategy = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
+
+/**
+ * Creates the module's own client, tuned to fail fast: a command timeout, one retry at most, no
+ * offline queue (a command while disconnected fails at once instead of waiting), auto-pipelining.
+ * The app's own `options` win over these defaults. Never logs the URL (it may hold a password).
+ */
+export function createSessionRedisClient(store: RedisStore): Redis {
+  const logger = new Logger('SessionStore');
+  const defaults: RedisOptions = {
+    commandTimeout: store.commandTimeoutMs,
+    connectTimeout: Math.max(store.commandTimeoutMs, 1000),
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    retryStrategy,
+  };
+  const options = { ...defaults, ...store.options };
+  const client = store.url ? new Redis(store.url, options) : new Redis(options);
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (!down) logger.warn(`Session store unreachable (${error.message}); retrying in background`);
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.log('Session store reachable again');
+    down = false;
+  });
+  return client;
+}

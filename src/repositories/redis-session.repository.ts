@@ -1,0 +1,227 @@
+import { Logger } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import { parseSessionId, encodeUserId } from '../session-id.js';
+import { SessionStoreUnavailableException } from '../session.exceptions.js';
+import {
+  CREATE_SCRIPT,
+  LIST_SCRIPT,
+  REVOKE_ALL_SCRIPT,
+  REVOKE_SCRIPT,
+  ROTATE_SCRIPT,
+  SESSION_FIELDS,
+} from './redis-session.scripts.js';
+import type {
+  NewSessionRecord,
+  RotateInput,
+  RotateResult,
+  SessionRecord,
+} from './session-record.interface.js';
+import { SessionRepository } from './session.repository.js';
+
+type Reply = string | null;
+type ScriptArg = string | number;
+
+/** The scripts as ioredis commands (EVALSHA with a transparent EVAL fallback after a restart). */
+interface ScriptedClient {
+  nestSessionCreate(...args: ScriptArg[]): Promise<string[]>;
+  nestSessionRotate(...args: ScriptArg[]): Promise<Reply[]>;
+  nestSessionRevoke(...args: ScriptArg[]): Promise<number>;
+  nestSessionRevokeAll(...args: ScriptArg[]): Promise<number>;
+  nestSessionList(...args: ScriptArg[]): Promise<(string | Reply[])[]>;
+}
+
+const SCRIPTS = {
+  nestSessionCreate: { numberOfKeys: 2, lua: CREATE_SCRIPT },
+  nestSessionRotate: { numberOfKeys: 2, lua: ROTATE_SCRIPT },
+  nestSessionRevoke: { numberOfKeys: 2, lua: REVOKE_SCRIPT },
+  nestSessionRevokeAll: { numberOfKeys: 1, lua: REVOKE_ALL_SCRIPT },
+  nestSessionList: { numberOfKeys: 1, lua: LIST_SCRIPT },
+} as const;
+
+/** Logs store failures at most this often, so an outage does not flood the log. */
+const LOG_INTERVAL_MS = 5_000;
+
+/**
+ * Sessions in Redis (or Redis Cluster), the default repository. Layout (prefix `sess:`):
+ * a HASH `sess:{<user>}:<random>` per session and a ZSET `sess:{<user>}:index` of the user's
+ * session ids scored by expiry, `<user>` being the base64url user id (a Cluster hash tag).
+ */
+export class RedisSessionRepository extends SessionRepository {
+  private readonly logger = new Logger('SessionStore');
+  private readonly redis: Redis | Cluster;
+  private readonly scripts: ScriptedClient;
+  private readonly keyPrefix: string;
+  private lastLoggedAt = 0;
+
+  constructor(client: Redis | Cluster, options: { keyPrefix?: string } = {}) {
+    super();
+    this.redis = client;
+    this.keyPrefix = options.keyPrefix ?? 'sess:';
+    for (const [name, definition] of Object.entries(SCRIPTS)) {
+      client.defineCommand(name, definition);
+    }
+    this.scripts = client as unknown as ScriptedClient;
+  }
+
+  async create(record: NewSessionRecord, maxSessions: number): Promise<string[]> {
+    const { userPart, randomPart } = this.parts(record.sessionId);
+    const base = this.base(userPart);
+    const evicted = await this.run(() =>
+      this.scripts.nestSessionCreate(
+        base + randomPart,
+        base + 'index',
+        randomPart,
+        record.createdAt,
+        maxSessions,
+        base,
+        record.userId,
+        record.role,
+        record.claims,
+        record.currentJti,
+        record.createdAt,
+        record.lastSeenAt,
+        record.idleExpiresAt,
+        record.absoluteExpiresAt,
+        record.userAgent,
+        record.ip,
+      ),
+    );
+    return evicted.map((random) => `${userPart}.${random}`);
+  }
+
+  async rotate(input: RotateInput): Promise<RotateResult> {
+    const parts = parseSessionId(input.sessionId);
+    if (!parts) return { status: 'missing' };
+    const base = this.base(parts.userPart);
+    const reply = await this.run(() =>
+      this.scripts.nestSessionRotate(
+        base + parts.randomPart,
+        base + 'index',
+        parts.randomPart,
+        input.presentedJti,
+        input.nextJti,
+        input.now,
+        input.graceMs,
+        input.idleMs,
+        input.userAgent,
+        input.ip,
+      ),
+    );
+    const [status, ...fields] = reply;
+    if (status === 'rotated' || status === 'grace') {
+      const record = this.toRecord(input.sessionId, fields);
+      if (record) return { status, record };
+    }
+    if (status === 'reused') return { status, userId: fields[0] ?? '' };
+    return { status: 'missing' };
+  }
+
+  async isLive(sessionId: string, now: number): Promise<boolean> {
+    const parts = parseSessionId(sessionId);
+    if (!parts) return false;
+    const [idle, absolute] = await this.run(() =>
+      this.redis.hmget(this.base(parts.userPart) + parts.randomPart, 'ie', 'ae'),
+    );
+    return isUnexpired(idle, absolute, now);
+  }
+
+  async get(sessionId: string, now: number): Promise<SessionRecord | null> {
+    const parts = parseSessionId(sessionId);
+    if (!parts) return null;
+    const fields = await this.run(() =>
+      this.redis.hmget(this.base(parts.userPart) + parts.randomPart, ...SESSION_FIELDS),
+    );
+    const record = this.toRecord(sessionId, fields);
+    return record && isUnexpired(fields[8], fields[9], now) ? record : null;
+  }
+
+  async list(userId: string, now: number): Promise<SessionRecord[]> {
+    const userPart = encodeUserId(userId);
+    const base = this.base(userPart);
+    const reply = await this.run(() => this.scripts.nestSessionList(base + 'index', base, now));
+    const records: SessionRecord[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      const fields = reply[i + 1];
+      if (typeof reply[i] !== 'string' || !Array.isArray(fields)) continue;
+      const record = this.toRecord(`${userPart}.${reply[i]}`, fields);
+      if (record && isUnexpired(fields[8], fields[9], now)) records.push(record);
+    }
+    return records;
+  }
+
+  async revoke(sessionId: string): Promise<boolean> {
+    const parts = parseSessionId(sessionId);
+    if (!parts) return false;
+    const base = this.base(parts.userPart);
+    const deleted = await this.run(() =>
+      this.scripts.nestSessionRevoke(base + parts.randomPart, base + 'index', parts.randomPart),
+    );
+    return deleted === 1;
+  }
+
+  async revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+    const userPart = encodeUserId(userId);
+    const base = this.base(userPart);
+    const except = exceptSessionId ? parseSessionId(exceptSessionId) : null;
+    const keep = except && except.userPart === userPart ? except.randomPart : '';
+    return this.run(() => this.scripts.nestSessionRevokeAll(base + 'index', base, keep));
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => this.redis.ping());
+  }
+
+  private base(userPart: string): string {
+    return `${this.keyPrefix}{${userPart}}:`;
+  }
+
+  private parts(sessionId: string): { userPart: string; randomPart: string } {
+    const parts = parseSessionId(sessionId);
+    if (!parts) throw new TypeError('Invalid session id');
+    return parts;
+  }
+
+  /** Builds a record from HMGET-ordered fields, or `null` when any required field is missing. */
+  private toRecord(sessionId: string, f: Reply[]): SessionRecord | null {
+    const [u, r, c, j, pj, pt, ca, ls, ie, ae, ua, ip] = f;
+    const numbers = [pt, ca, ls, ie, ae].map((v) => Number(v));
+    if (typeof u !== 'string' || typeof j !== 'string' || numbers.some((n) => !Number.isFinite(n))) {
+      return null;
+    }
+    return {
+      sessionId,
+      userId: u,
+      role: r ?? '',
+      claims: c ?? '',
+      currentJti: j,
+      previousJti: pj ?? '',
+      previousRetiredAt: numbers[0],
+      createdAt: numbers[1],
+      lastSeenAt: numbers[2],
+      idleExpiresAt: numbers[3],
+      absoluteExpiresAt: numbers[4],
+      userAgent: ua ?? '',
+      ip: ip ?? '',
+    };
+  }
+
+  /** Runs a store call; any failure becomes a 503 so that requests fail closed. */
+  private async run<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const now = Date.now();
+      if (now - this.lastLoggedAt >= LOG_INTERVAL_MS) {
+        this.lastLoggedAt = now;
+        const reason = error instanceof Error ? error.message : 'unknown error';
+        this.logger.warn(`Session store call failed: ${reason}`);
+      }
+      throw new SessionStoreUnavailableException({ cause: error });
+    }
+  }
+}
+
+function isUnexpired(idle: Reply | undefined, absolute: Reply | undefined, now: number): boolean {
+  const expires = Math.min(Number(idle), Number(absolute));
+  return Number.isFinite(expires) && now < expires;
+}

@@ -1,0 +1,145 @@
+/**
+ * Lua scripts of the Redis repository. Each read-then-write runs as one script: atomic under any
+ * concurrency and one round trip. All keys a script touches share the user's hash tag, so they
+ * live in one Cluster slot. Registered once with `defineCommand` (EVALSHA).
+ *
+ * Session hash fields: u user id, r role, c claims JSON, j current refresh jti, pj previous jti,
+ * pt when pj was retired (ms), ca created, ls last seen, ie idle expiry, ae absolute expiry (ms),
+ * ua user agent, ip. A session key always has PEXPIREAT min(ie, ae); the index key always has
+ * PEXPIREAT of its highest score, so it outlives every session it lists and nothing more.
+ */
+
+/** Fields in the order every script returns them. */
+export const SESSION_FIELDS = ['u', 'r', 'c', 'j', 'pj', 'pt', 'ca', 'ls', 'ie', 'ae', 'ua', 'ip'] as const;
+
+const FIELDS_LUA = SESSION_FIELDS.map((f) => `'${f}'`).join(', ');
+
+// Re-applies the index TTL from its highest score (the latest session expiry).
+const EXPIRE_INDEX = `
+local function expire_index(index)
+  local top = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
+  if top[2] then redis.call('PEXPIREAT', index, string.format('%.0f', tonumber(top[2]))) end
+end
+`;
+
+/**
+ * KEYS: session, index. ARGV: random part, now, max sessions, key base, then u r c j ca ls ie ae ua ip.
+ * Returns the random parts of the evicted sessions.
+ */
+export const CREATE_SCRIPT = `${EXPIRE_INDEX}
+local now = tonumber(ARGV[2])
+local max = tonumber(ARGV[3])
+local base = ARGV[4]
+local expires = math.min(tonumber(ARGV[11]), tonumber(ARGV[12]))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('HSET', KEYS[1], 'u', ARGV[5], 'r', ARGV[6], 'c', ARGV[7], 'j', ARGV[8], 'pj', '',
+  'pt', '0', 'ca', ARGV[9], 'ls', ARGV[10], 'ie', ARGV[11], 'ae', ARGV[12], 'ua', ARGV[13],
+  'ip', ARGV[14])
+redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', expires))
+redis.call('ZADD', KEYS[2], expires, ARGV[1])
+local evicted = {}
+if max > 0 and redis.call('ZCARD', KEYS[2]) > max then
+  local others = {}
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    if member ~= ARGV[1] then
+      local created = redis.call('HGET', base .. member, 'ca')
+      if created then
+        table.insert(others, { tonumber(created), member })
+      else
+        redis.call('ZREM', KEYS[2], member)
+      end
+    end
+  end
+  table.sort(others, function(a, b)
+    if a[1] == b[1] then return a[2] < b[2] end
+    return a[1] < b[1]
+  end)
+  for i = 1, #others + 1 - max do
+    redis.call('DEL', base .. others[i][2])
+    redis.call('ZREM', KEYS[2], others[i][2])
+    table.insert(evicted, others[i][2])
+  end
+end
+expire_index(KEYS[2])
+return evicted
+`;
+
+/**
+ * KEYS: session, index. ARGV: random part, presented jti, next jti, now, grace ms, idle ms, ua, ip.
+ * Returns {'rotated', fields...}, {'grace', fields...}, {'reused', user id} or {'missing'}.
+ */
+export const ROTATE_SCRIPT = `${EXPIRE_INDEX}
+local f = redis.call('HMGET', KEYS[1], ${FIELDS_LUA})
+if not f[1] then return { 'missing' } end
+local now = tonumber(ARGV[4])
+local absolute = tonumber(f[10])
+local idle = tonumber(f[9])
+if not absolute or not idle or now >= math.min(idle, absolute) then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return { 'missing' }
+end
+if f[4] == ARGV[2] then
+  local next_idle = now + tonumber(ARGV[6])
+  local expires = math.min(next_idle, absolute)
+  local next_idle_s = string.format('%.0f', next_idle)
+  redis.call('HSET', KEYS[1], 'pj', f[4], 'pt', ARGV[4], 'j', ARGV[3], 'ie', next_idle_s,
+    'ls', ARGV[4], 'ua', ARGV[7], 'ip', ARGV[8])
+  redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', expires))
+  redis.call('ZADD', KEYS[2], expires, ARGV[1])
+  expire_index(KEYS[2])
+  f[5] = f[4]
+  f[6] = ARGV[4]
+  f[4] = ARGV[3]
+  f[8] = ARGV[4]
+  f[9] = next_idle_s
+  f[11] = ARGV[7]
+  f[12] = ARGV[8]
+  return { 'rotated', unpack(f) }
+end
+local retired = tonumber(f[6]) or 0
+if f[5] ~= '' and f[5] == ARGV[2] and now - retired < tonumber(ARGV[5]) then
+  return { 'grace', unpack(f) }
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return { 'reused', f[1] }
+`;
+
+/** KEYS: session, index. ARGV: random part. Returns 1 when the session existed. */
+export const REVOKE_SCRIPT = `
+local n = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return n
+`;
+
+/** KEYS: index. ARGV: key base, random part to keep (or ''). Returns how many were deleted. */
+export const REVOKE_ALL_SCRIPT = `
+local n = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if member ~= ARGV[2] then
+    n = n + redis.call('DEL', ARGV[1] .. member)
+    redis.call('ZREM', KEYS[1], member)
+  end
+end
+return n
+`;
+
+/**
+ * KEYS: index. ARGV: key base, now. Prunes expired members and returns
+ * {member, {fields...}, member, {fields...}, ...} for the live ones.
+ */
+export const LIST_SCRIPT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local out = {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local f = redis.call('HMGET', ARGV[1] .. member, ${FIELDS_LUA})
+  if f[1] then
+    table.insert(out, member)
+    table.insert(out, f)
+  else
+    redis.call('ZREM', KEYS[1], member)
+  end
+end
+return out
+`;

@@ -1,0 +1,49 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { AccessGuard } from './guards/access.guard.js';
+import { LogoutGuard } from './guards/logout.guard.js';
+import { RefreshGuard } from './guards/refresh.guard.js';
+import { RolesGuard } from './guards/roles.guard.js';
+import { SessionCookies } from './http/session-cookies.js';
+import { SessionRepository } from './repositories/session.repository.js';
+import { SESSION_CONFIG } from './session.constants.js';
+import { ConfigurableModuleClass } from './session.module-definition.js';
+import { sessionProviders } from './session.providers.js';
+import { SessionStoreLifecycle } from './session-store.lifecycle.js';
+import { SessionService } from './session.service.js';
+import { AccessStrategy } from './strategies/access.strategy.js';
+import { RefreshStrategy } from './strategies/refresh.strategy.js';
+import { TokenService } from './token.service.js';
+
+/**
+ * Secure, revocable sessions: `SessionModule.forRoot({ accessToken, refreshToken, redis })` or
+ * `SessionModule.forRootAsync({ imports, inject, useFactory })`. Global by default.
+ */
+@Module({
+  imports: [JwtModule.register({})],
+  providers: [
+    ...sessionProviders,
+    TokenService,
+    SessionCookies,
+    SessionService,
+    AccessStrategy,
+    RefreshStrategy,
+    AccessGuard,
+    RefreshGuard,
+    LogoutGuard,
+    RolesGuard,
+    SessionStoreLifecycle,
+  ],
+  exports: [
+    SESSION_CONFIG,
+    SessionService,
+    SessionRepository,
+    TokenService,
+    AccessStrategy,
+    RefreshStrategy,
+    AccessGuard,
+    RefreshGuard,
+    RolesGuard,
+  ],
+})
+export class SessionModule extends ConfigurableModuleClass {}

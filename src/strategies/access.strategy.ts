@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Jwt } from 'jsonwebtoken';
+import { Strategy as JwtStrategy } from 'passport-jwt';
+import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
+import type { CookieRequest } from '../http/http.types.js';
+import { readBearer, readCookie } from '../http/request-tokens.js';
+import type { SessionPrincipal } from '../interfaces/session.interface.js';
+import { SESSION_CONFIG } from '../session.constants.js';
+import { SessionService } from '../session.service.js';
+import { TokenService } from '../token.service.js';
+import { uniqueStrategyRegistry } from './register-strategy.js';
+
+/**
+ * The access token, from `Authorization: Bearer` or else the access cookie (never the query
+ * string or body). When an Authorization header is present it is the only source.
+ */
+export function extractAccessToken(
+  req: CookieRequest,
+  config: ResolvedSessionConfig,
+): string | undefined {
+  if (req.headers.authorization !== undefined) return readBearer(req);
+  return config.cookies.enabled ? readCookie(req, config.cookies.accessName) : undefined;
+}
+
+/**
+ * passport-jwt strategy of `AccessGuard`: jsonwebtoken checks signature, pinned algorithm, `exp`,
+ * `nbf`, `iss` and `aud`; `TokenService` checks header and claims; then the session must be live.
+ */
+@Injectable()
+export class AccessStrategy extends PassportStrategy(JwtStrategy) {
+  constructor(
+    @Inject(SESSION_CONFIG) config: ResolvedSessionConfig,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionService,
+  ) {
+    const { key, options } = tokens.accessVerification();
+    super({
+      jwtFromRequest: (req: CookieRequest) => extractAccessToken(req, config) ?? null,
+      // jsonwebtoken takes the KeyObject built at start-up; the typings only list string | Buffer.
+      secretOrKey: key as unknown as Buffer,
+      jsonWebTokenOptions: options,
+    });
+  }
+
+  /** Resolves to the principal, or `false` (401) when the session is no longer live. */
+  async validate(decoded: Jwt): Promise<SessionPrincipal | false> {
+    const principal = this.tokens.checkAccess(decoded);
+    return (await this.sessions.isLive(principal.sessionId)) ? principal : false;
+  }
+
+  getPassportInstance(): { use(strategy: unknown): void } {
+    return uniqueStrategyRegistry('access') as { use(strategy: unknown): void };
+  }
+}

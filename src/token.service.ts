@@ -1,0 +1,205 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
+import type { ResolvedKey, ResolvedSessionConfig } from './config/resolved-session-config.js';
+import type { ClaimValue, SessionPrincipal } from './interfaces/session.interface.js';
+import type {
+  AccessTokenPayload,
+  RefreshPrincipal,
+  RefreshTokenPayload,
+} from './interfaces/token-payload.interface.js';
+import { MAX_TOKEN_LENGTH, SESSION_CONFIG } from './session.constants.js';
+import { SessionUnauthorizedException } from './session.exceptions.js';
+import { isValidUserId, parseSessionId, randomId } from './session-id.js';
+
+const ACCESS_TYP = 'at+jwt';
+const REFRESH_TYP = 'JWT';
+const JTI = /^[A-Za-z0-9_-]{43}$/;
+/** The only header fields this module writes; any other (jwk, jku, x5u, kid, crit) is refused. */
+const HEADER_FIELDS = new Set(['alg', 'typ']);
+const REGISTERED = new Set(['sub', 'sid', 'jti', 'type', 'role', 'iat', 'exp', 'nbf', 'iss', 'aud']);
+
+/** What to sign into an access token. */
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  role?: string;
+  claims: Record<string, ClaimValue>;
+}
+
+/** A signed token and when it expires. */
+export interface SignedToken {
+  token: string;
+  expiresAt: Date;
+}
+
+/**
+ * The only place that signs or verifies a JWT. Keys are `KeyObject`s built once at start-up
+ * (a string secret would be re-parsed as PEM on every call); the algorithm is pinned; the header
+ * `typ` and the `type` claim tell access from refresh tokens; every required claim is checked.
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(SESSION_CONFIG) private readonly config: ResolvedSessionConfig,
+  ) {}
+
+  /** Signs an access token; it never outlives `notAfter` (the session's absolute expiry). */
+  signAccess(claims: AccessClaims, now: number, notAfter: number): SignedToken {
+    const exp = this.expiry(now, this.config.access.ttlMs, notAfter);
+    const payload = {
+      ...claims.claims,
+      sub: claims.userId,
+      sid: claims.sessionId,
+      jti: randomId(),
+      type: 'access',
+      ...(claims.role ? { role: claims.role } : {}),
+      ...this.registered(now, exp),
+    };
+    return { token: this.sign(payload, this.config.access, ACCESS_TYP), expiresAt: new Date(exp * 1000) };
+  }
+
+  /** Signs a refresh token carrying the session's current rotation id. */
+  signRefresh(
+    userId: string,
+    sessionId: string,
+    jti: string,
+    now: number,
+    notAfter: number,
+  ): SignedToken {
+    const exp = this.expiry(now, this.config.refresh.ttlMs, notAfter);
+    const payload = { sub: userId, sid: sessionId, jti, type: 'refresh', ...this.registered(now, exp) };
+    return { token: this.sign(payload, this.config.refresh, REFRESH_TYP), expiresAt: new Date(exp * 1000) };
+  }
+
+  /** Options for passport-jwt's verification of access tokens (the same rules as `verifyAccess`). */
+  accessVerification(): { key: ResolvedKey['key']; options: VerifyOptions & { complete: true } } {
+    return { key: this.config.access.key, options: this.verifyOptions(this.config.access) };
+  }
+
+  /** Options for passport-jwt's verification of refresh tokens. */
+  refreshVerification(): { key: ResolvedKey['key']; options: VerifyOptions & { complete: true } } {
+    return { key: this.config.refresh.key, options: this.verifyOptions(this.config.refresh) };
+  }
+
+  /** Verifies an access token. Throws `SessionUnauthorizedException` on any failure. */
+  verifyAccess(token: string): SessionPrincipal {
+    return this.checkAccess(this.verify(token, this.config.access));
+  }
+
+  /** Verifies a refresh token. Throws `SessionUnauthorizedException` on any failure. */
+  verifyRefresh(token: string): RefreshPrincipal {
+    return this.checkRefresh(this.verify(token, this.config.refresh));
+  }
+
+  /** Checks the header and claims of a signature-verified access token. */
+  checkAccess(decoded: Jwt): SessionPrincipal {
+    const payload = this.checkCommon(decoded, ACCESS_TYP, 'access') as AccessTokenPayload;
+    if (payload.role !== undefined && typeof payload.role !== 'string') throw unauthorized();
+    const claims: Record<string, ClaimValue> = {};
+    for (const [name, value] of Object.entries(payload)) {
+      if (REGISTERED.has(name)) continue;
+      if (!this.config.customClaims.has(name) || !isClaimValue(value)) throw unauthorized();
+      claims[name] = value;
+    }
+    return {
+      userId: payload.sub,
+      sessionId: payload.sid,
+      role: payload.role,
+      claims,
+      accessTokenExpiresAt: new Date(payload.exp * 1000),
+    };
+  }
+
+  /** Checks the header and claims of a signature-verified refresh token. */
+  checkRefresh(decoded: Jwt): RefreshPrincipal {
+    const payload = this.checkCommon(decoded, REFRESH_TYP, 'refresh') as RefreshTokenPayload;
+    return {
+      kind: 'refresh',
+      userId: payload.sub,
+      sessionId: payload.sid,
+      jti: payload.jti,
+      expiresAt: new Date(payload.exp * 1000),
+    };
+  }
+
+  private sign(payload: object, key: ResolvedKey, typ: string): string {
+    return this.jwt.sign(payload, {
+      privateKey: key.key,
+      algorithm: key.algorithm,
+      header: { alg: key.algorithm, typ },
+    });
+  }
+
+  private verify(token: string, key: ResolvedKey): Jwt {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw unauthorized();
+    try {
+      // JwtService types `secret` as string | Buffer; jsonwebtoken itself takes the KeyObject.
+      return this.jwt.verify<Jwt>(token, {
+        ...this.verifyOptions(key),
+        secret: key.key as unknown as Buffer,
+      });
+    } catch {
+      throw unauthorized();
+    }
+  }
+
+  private verifyOptions(key: ResolvedKey): VerifyOptions & { complete: true } {
+    return {
+      algorithms: [key.algorithm],
+      complete: true,
+      clockTolerance: this.config.clockToleranceMs / 1000,
+      ...(this.config.issuer ? { issuer: this.config.issuer } : {}),
+      ...(this.config.audience ? { audience: this.config.audience } : {}),
+    };
+  }
+
+  private checkCommon(decoded: Jwt, typ: string, type: string): JwtPayload & { sid: string } {
+    const { header, payload } = decoded ?? {};
+    if (!header || header.typ !== typ || Object.keys(header).some((k) => !HEADER_FIELDS.has(k))) {
+      throw unauthorized();
+    }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw unauthorized();
+    const { sub, sid, jti, exp, iat } = payload;
+    const session = parseSessionId(sid);
+    const nowSeconds = Date.now() / 1000;
+    const tolerance = this.config.clockToleranceMs / 1000;
+    if (
+      payload.type !== type ||
+      !isValidUserId(sub) ||
+      !session ||
+      session.userId !== sub ||
+      typeof jti !== 'string' ||
+      !JTI.test(jti) ||
+      !Number.isInteger(exp) ||
+      !Number.isInteger(iat) ||
+      (iat as number) > nowSeconds + tolerance
+    ) {
+      throw unauthorized();
+    }
+    return payload as JwtPayload & { sid: string };
+  }
+
+  private registered(now: number, exp: number): Record<string, string | number> {
+    return {
+      iat: Math.floor(now / 1000),
+      exp,
+      ...(this.config.issuer ? { iss: this.config.issuer } : {}),
+      ...(this.config.audience ? { aud: this.config.audience } : {}),
+    };
+  }
+
+  /** Expiry in seconds: `now + ttl`, never past `notAfter`. */
+  private expiry(now: number, ttlMs: number, notAfter: number): number {
+    return Math.floor(Math.min(now + ttlMs, notAfter) / 1000);
+  }
+}
+
+function unauthorized(): SessionUnauthorizedException {
+  return new SessionUnauthorizedException();
+}
+
+function isClaimValue(value: unknown): value is ClaimValue {
+  return typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value);
+}
