@@ -13,7 +13,7 @@ import { SessionRepository } from './repositories/session.repository.js';
  * Says at start-up whether the store answers (the app starts either way: requests get 503 until
  * it does) and closes, on shutdown, only a Redis client the module created.
  */
-/** How long start-up waits for the first Redis connection before going on without it. */
+/** How long start-up waits for the first Redis connection (and shutdown for the last to close). */
 const READY_WAIT_MS = 2_000;
 
 @Injectable()
@@ -40,11 +40,21 @@ export class SessionStoreLifecycle implements OnApplicationBootstrap, OnApplicat
   async onApplicationShutdown(): Promise<void> {
     if (!this.redis?.owned) return;
     const { client } = this.redis;
+    if (client.status === 'end') return;
+    // QUIT resolves on the server's OK; wait for the socket to close too, so nothing stays open.
+    const ended = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, READY_WAIT_MS);
+      client.once('end', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     if (client.status === 'ready') {
       await client.quit().catch(() => client.disconnect());
     } else {
       client.disconnect();
     }
+    await ended;
   }
 }
 

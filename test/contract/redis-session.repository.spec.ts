@@ -1,0 +1,261 @@
+import { Redis } from 'ioredis';
+import { RedisSessionRepository } from '../../src/repositories/redis-session.repository.js';
+import { encodeUserId, parseSessionId, randomId } from '../../src/session-id.js';
+import { SessionStoreUnavailableException } from '../../src/session.exceptions.js';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { createTestClient, deleteByPrefix, scanByPrefix, uniquePrefix } from '../support/redis.js';
+import {
+  describeSessionRepository,
+  freshUserId,
+  sessionRecord,
+} from './session-repository.contract.js';
+
+const HOUR = 3_600_000;
+
+describeSessionRepository('RedisSessionRepository', async () => {
+  const client = createTestClient();
+  const keyPrefix = uniquePrefix('redis-repo-contract');
+  return {
+    repo: new RedisSessionRepository(client, { keyPrefix }),
+    async cleanup() {
+      await deleteByPrefix(client, keyPrefix);
+      await client.quit();
+    },
+  };
+});
+
+describe('RedisSessionRepository in Redis', () => {
+  let client: Redis;
+  let keyPrefix: string;
+  let repo: RedisSessionRepository;
+
+  beforeEach(() => {
+    client = createTestClient();
+    keyPrefix = uniquePrefix('redis-repo-layout');
+    repo = new RedisSessionRepository(client, { keyPrefix });
+  });
+
+  afterEach(async () => {
+    await deleteByPrefix(client, keyPrefix);
+    await client.quit();
+  });
+
+  function keysOf(sessionId: string): { session: string; index: string; tag: string } {
+    const parts = parseSessionId(sessionId);
+    if (!parts) throw new Error(`not a session id: ${sessionId}`);
+    const tag = `${keyPrefix}{${encodeUserId(parts.userId)}}:`;
+    return { session: `${tag}${parts.randomPart}`, index: `${tag}index`, tag };
+  }
+
+  it('stores a session as a HASH and the user index as a ZSET under the hash-tagged user id', async () => {
+    const record = sessionRecord({ userId: `{weird}:user ü ${randomId().slice(0, 6)}` });
+    await repo.create(record, 0);
+    const keys = keysOf(record.sessionId);
+
+    await expect(client.type(keys.session)).resolves.toBe('hash');
+    await expect(client.type(keys.index)).resolves.toBe('zset');
+    await expect(client.zcard(keys.index)).resolves.toBe(1);
+    // Nothing else under the prefix: one session key and one index.
+    await expect(scanByPrefix(client, keyPrefix).then((k) => k.sort())).resolves.toEqual(
+      [keys.session, keys.index].sort(),
+    );
+  });
+
+  it.each([
+    ['the idle expiry comes first', HOUR, 24 * HOUR],
+    ['the absolute expiry comes first', 24 * HOUR, HOUR],
+  ])('gives both keys a TTL that ends with the session when %s', async (_, idle, absolute) => {
+    const createdAt = Date.now();
+    const record = sessionRecord({
+      createdAt,
+      idleExpiresAt: createdAt + idle,
+      absoluteExpiresAt: createdAt + absolute,
+    });
+    const expiresAt = Math.min(record.idleExpiresAt, record.absoluteExpiresAt);
+    await repo.create(record, 0);
+    const keys = keysOf(record.sessionId);
+
+    const before = Date.now();
+    const sessionTtl = await client.pttl(keys.session);
+    const indexTtl = await client.pttl(keys.index);
+    const after = Date.now();
+
+    expect(sessionTtl).toBeGreaterThan(0);
+    expect(sessionTtl).toBeLessThanOrEqual(expiresAt - before);
+    expect(sessionTtl).toBeGreaterThanOrEqual(expiresAt - after - 1000);
+    expect(indexTtl).toBeGreaterThan(0);
+    expect(indexTtl).toBeLessThanOrEqual(record.absoluteExpiresAt - before);
+  });
+
+  it('never lets a rotation push the TTL past the absolute expiry', async () => {
+    const createdAt = Date.now();
+    const record = sessionRecord({
+      createdAt,
+      idleExpiresAt: createdAt + HOUR,
+      absoluteExpiresAt: createdAt + 2 * HOUR,
+    });
+    await repo.create(record, 0);
+    const keys = keysOf(record.sessionId);
+
+    const result = await repo.rotate({
+      sessionId: record.sessionId,
+      presentedJti: record.currentJti,
+      nextJti: randomId(),
+      now: createdAt + 30 * 60_000,
+      graceMs: 0,
+      idleMs: 10 * HOUR,
+      userAgent: 'ua',
+      ip: '127.0.0.1',
+    });
+    expect(result.status).toBe('rotated');
+
+    const before = Date.now();
+    const sessionTtl = await client.pttl(keys.session);
+    const indexTtl = await client.pttl(keys.index);
+    expect(sessionTtl).toBeGreaterThan(HOUR); // extended from the first idle expiry
+    expect(sessionTtl).toBeLessThanOrEqual(record.absoluteExpiresAt - before);
+    expect(indexTtl).toBeGreaterThan(0);
+    expect(indexTtl).toBeLessThanOrEqual(record.absoluteExpiresAt - before);
+  });
+
+  it('leaves no key of the user behind after revokeAll', async () => {
+    const userId = freshUserId('{all}:');
+    const records = [
+      sessionRecord({ userId }),
+      sessionRecord({ userId }),
+      sessionRecord({ userId }),
+    ];
+    for (const record of records) await repo.create(record, 0);
+    const { tag } = keysOf(records[0].sessionId);
+    await expect(scanByPrefix(client, tag)).resolves.toHaveLength(4);
+
+    await expect(repo.revokeAll(userId)).resolves.toBe(3);
+
+    await expect(scanByPrefix(client, tag)).resolves.toEqual([]);
+  });
+
+  it('leaves no key of the user behind after a replayed jti deletes the only session', async () => {
+    const record = sessionRecord();
+    await repo.create(record, 0);
+
+    const result = await repo.rotate({
+      sessionId: record.sessionId,
+      presentedJti: randomId(),
+      nextJti: randomId(),
+      now: record.createdAt + 1000,
+      graceMs: 10_000,
+      idleMs: HOUR,
+      userAgent: 'ua',
+      ip: '127.0.0.1',
+    });
+
+    expect(result).toEqual({ status: 'reused', userId: record.userId });
+    await expect(scanByPrefix(client, keysOf(record.sessionId).tag)).resolves.toEqual([]);
+  });
+
+  it('removes an expired session from Redis on its own, without any call', async () => {
+    const createdAt = Date.now();
+    const record = sessionRecord({ createdAt, idleExpiresAt: createdAt + 300 });
+    await repo.create(record, 0);
+    const keys = keysOf(record.sessionId);
+    await expect(client.exists(keys.session)).resolves.toBe(1);
+
+    const deadline = Date.now() + 3000;
+    while ((await client.exists(keys.session)) === 1 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25)); // polling interval, not a wait
+    }
+
+    await expect(client.exists(keys.session)).resolves.toBe(0);
+    expect(Date.now()).toBeGreaterThanOrEqual(record.idleExpiresAt);
+    await expect(client.exists(keys.index)).resolves.toBe(0);
+  });
+});
+
+describe('RedisSessionRepository when Redis goes away', () => {
+  let server: RedisServerHandle;
+  let client: Redis;
+  let repo: RedisSessionRepository;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  beforeEach(async () => {
+    client = new Redis(server.url, {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      retryStrategy: () => 20,
+    });
+    client.on('error', () => {}); // connection errors are expected here
+    await client.connect();
+    repo = new RedisSessionRepository(client, { keyPrefix: uniquePrefix('redis-repo-outage') });
+  });
+
+  afterEach(() => {
+    client.disconnect();
+  });
+
+  it('fails closed with SessionStoreUnavailableException while Redis is down', async () => {
+    const record = sessionRecord();
+    await repo.create(record, 0);
+
+    await server.kill();
+
+    const now = record.createdAt + 1000;
+    await expect(repo.ping()).rejects.toBeInstanceOf(SessionStoreUnavailableException);
+    await expect(repo.isLive(record.sessionId, now)).rejects.toBeInstanceOf(
+      SessionStoreUnavailableException,
+    );
+    await expect(repo.get(record.sessionId, now)).rejects.toBeInstanceOf(
+      SessionStoreUnavailableException,
+    );
+    await expect(
+      repo.rotate({
+        sessionId: record.sessionId,
+        presentedJti: record.currentJti,
+        nextJti: randomId(),
+        now,
+        graceMs: 0,
+        idleMs: HOUR,
+        userAgent: 'ua',
+        ip: '127.0.0.1',
+      }),
+    ).rejects.toBeInstanceOf(SessionStoreUnavailableException);
+    await expect(repo.create(sessionRecord(), 0)).rejects.toBeInstanceOf(
+      SessionStoreUnavailableException,
+    );
+    await expect(repo.revokeAll(record.userId)).rejects.toBeInstanceOf(
+      SessionStoreUnavailableException,
+    );
+    await server.restart();
+  });
+
+  it('works again once Redis is back, reloading its scripts into the new server', async () => {
+    await server.restart(); // an empty server: no data, no cached scripts
+    const deadline = Date.now() + 5000;
+    while (client.status !== 'ready' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // polling interval, not a wait
+    }
+    expect(client.status).toBe('ready');
+
+    const record = sessionRecord();
+    await expect(repo.create(record, 1)).resolves.toEqual([]);
+    const result = await repo.rotate({
+      sessionId: record.sessionId,
+      presentedJti: record.currentJti,
+      nextJti: randomId(),
+      now: record.createdAt + 1000,
+      graceMs: 0,
+      idleMs: HOUR,
+      userAgent: 'ua',
+      ip: '127.0.0.1',
+    });
+    expect(result.status).toBe('rotated');
+    await expect(repo.list(record.userId, record.createdAt + 1000)).resolves.toHaveLength(1);
+  });
+});

@@ -1,0 +1,194 @@
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import { createSampleApp } from '../../sample-app/bootstrap.js';
+import request, { type Response } from 'supertest';
+import { redisUrl, uniquePrefix } from '../support/redis.js';
+
+/** What supertest's `request()` accepts: the app's HTTP server. */
+export type HttpServer = Parameters<typeof request>[0];
+
+export const ACCESS_SECRET = 'e2e-access-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+export const REFRESH_SECRET = 'e2e-refresh-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+
+export const PASSWORDS: Record<string, string> = {
+  alice: 'alice-password-1',
+  bob: 'bob-password-1',
+  admin: 'admin-password-1',
+};
+
+/** The environment of one sample-app instance: the test Redis under a prefix of its own. */
+export function e2eEnv(
+  name: string,
+  overrides: Record<string, string> = {},
+): NodeJS.ProcessEnv & { REDIS_KEY_PREFIX: string } {
+  return {
+    REDIS_URL: redisUrl(),
+    REDIS_KEY_PREFIX: uniquePrefix(name),
+    ACCESS_SECRET,
+    REFRESH_SECRET,
+    ...overrides,
+  };
+}
+
+/** A running (not listening) sample app and its HTTP server; close it with `app.close()`. */
+export interface TestApp {
+  app: INestApplication;
+  server: HttpServer;
+}
+
+/** Creates the sample app quietly (errors only, unless a logger is given). */
+export async function startApp(
+  env: NodeJS.ProcessEnv,
+  logger: LoggerService | false | ['error'] = ['error'],
+): Promise<TestApp> {
+  const app = await createSampleApp(env, { logger });
+  return { app, server: app.getHttpServer() as HttpServer };
+}
+
+/** One `Set-Cookie` header, parsed; attribute names are lower-cased. */
+export interface SetCookie {
+  name: string;
+  value: string;
+  attributes: Record<string, string | true>;
+  raw: string;
+}
+
+/** The `Set-Cookie` headers of a response by cookie name (the last one wins). */
+export function setCookies(res: Response): Map<string, SetCookie> {
+  const header: unknown = res.headers['set-cookie'];
+  const lines = Array.isArray(header) ? header.map(String) : header ? [String(header)] : [];
+  const cookies = new Map<string, SetCookie>();
+  for (const raw of lines) {
+    const [pair = '', ...rest] = raw.split(';');
+    const eq = pair.indexOf('=');
+    const attributes: Record<string, string | true> = {};
+    for (const part of rest) {
+      const at = part.indexOf('=');
+      if (at < 0) attributes[part.trim().toLowerCase()] = true;
+      else attributes[part.slice(0, at).trim().toLowerCase()] = part.slice(at + 1).trim();
+    }
+    const name = pair.slice(0, eq).trim();
+    cookies.set(name, { name, value: pair.slice(eq + 1).trim(), attributes, raw });
+  }
+  return cookies;
+}
+
+/** The cookie called `name` set by a response; fails the test when it is absent. */
+export function setCookie(res: Response, name: string): SetCookie {
+  const cookie = setCookies(res).get(name);
+  if (!cookie) throw new Error(`response ${res.status} set no ${name} cookie`);
+  return cookie;
+}
+
+/** A session opened by `login()`. */
+export interface LoggedIn {
+  userId: string;
+  sessionId: string;
+  accessToken: string;
+  refreshToken: string;
+  /** The response's body as sent. */
+  body: Record<string, unknown>;
+}
+
+/** Logs a demo user in and returns the session's tokens (the refresh token from its cookie). */
+export async function login(
+  server: HttpServer,
+  username: string,
+  userAgent = 'e2e-tests',
+): Promise<LoggedIn> {
+  const res = await request(server)
+    .post('/auth/login')
+    .set('User-Agent', userAgent)
+    .send({ username, password: PASSWORDS[username] });
+  if (res.status !== 200) {
+    throw new Error(`login of ${username} answered ${res.status}: ${res.text}`);
+  }
+  const body = res.body as { accessToken: string; sessionId: string; user: { id: string } };
+  return {
+    userId: body.user.id,
+    sessionId: body.sessionId,
+    accessToken: body.accessToken,
+    refreshToken: setCookie(res, 'refresh_token').value,
+    body: res.body as Record<string, unknown>,
+  };
+}
+
+/** `Authorization` header value for an access token. */
+export function bearer(token: string): string {
+  return `Bearer ${token}`;
+}
+
+/** A `Cookie` header carrying the given cookies. */
+export function cookieHeader(cookies: Record<string, string>): string {
+  return Object.entries(cookies)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('; ');
+}
+
+/**
+ * Asserts the one error body of the contract: JSON, exactly `{ statusCode, message }`, no stack,
+ * and none of the given tokens (nor their signatures) anywhere in it.
+ */
+export function expectError(
+  res: Response,
+  statusCode: number,
+  message: string | string[],
+  tokens: string[] = [],
+): void {
+  expect({ status: res.status, body: res.body as unknown }).toEqual({
+    status: statusCode,
+    body: { statusCode, message },
+  });
+  expectCleanErrorBody(res, tokens);
+}
+
+/** The shape half of `expectError`, for errors whose message is not fixed. */
+export function expectCleanErrorBody(res: Response, tokens: string[] = []): void {
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(Object.keys(res.body as object).sort()).toEqual(['message', 'statusCode']);
+  expect(res.text).not.toMatch(/stack|\.(?:js|ts):\d+/i);
+  for (const token of tokens) {
+    expect(res.text).not.toContain(token);
+    const signature = token.split('.')[2];
+    if (signature) expect(res.text).not.toContain(signature);
+  }
+}
+
+/** The payload of a JWT, unverified (tests only). */
+export function jwtPayload(token: string): Record<string, unknown> {
+  const [, payload = ''] = token.split('.');
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/**
+ * The token with the first character of its signature changed: well-formed, wrongly signed (the
+ * last character would not do: its low bits are padding, so some changes decode to the same bytes).
+ */
+export function tamper(token: string): string {
+  const [header, payload, signature = ''] = token.split('.');
+  const first = signature.startsWith('A') ? 'B' : 'A';
+  return `${header}.${payload}.${first}${signature.slice(1)}`;
+}
+
+/** Repeats `probe` every `intervalMs` until `done` holds for its result, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 5000, intervalMs = 100, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** An ISO 8601 UTC timestamp as `Date.prototype.toISOString()` writes it. */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

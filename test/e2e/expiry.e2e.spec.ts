@@ -1,0 +1,123 @@
+import type { Redis } from 'ioredis';
+import request from 'supertest';
+import { createTestClient, deleteByPrefix } from '../support/redis.js';
+import {
+  bearer,
+  cookieHeader,
+  e2eEnv,
+  expectError,
+  jwtPayload,
+  login,
+  sleep,
+  startApp,
+  waitFor,
+  type HttpServer,
+  type TestApp,
+} from './e2e-helpers.js';
+
+let redis: Redis;
+beforeAll(() => {
+  redis = createTestClient();
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+function me(server: HttpServer, accessToken: string): request.Test {
+  return request(server).get('/me').set('Authorization', bearer(accessToken));
+}
+
+function refresh(server: HttpServer, refreshToken: string): request.Test {
+  return request(server)
+    .post('/auth/refresh')
+    .set('Cookie', cookieHeader({ refresh_token: refreshToken }));
+}
+
+/** One app per configuration, closed and cleaned after its block. */
+function appWith(name: string, overrides: Record<string, string>): () => TestApp {
+  const env = e2eEnv(name, overrides);
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await startApp(env);
+  });
+  afterAll(async () => {
+    await t?.app.close();
+    await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
+  });
+  return () => {
+    if (!t) throw new Error('app not started');
+    return t;
+  };
+}
+
+describe('ACCESS_TTL=2s', () => {
+  const app = appWith('e2e-expiry-access', { ACCESS_TTL: '2s' });
+
+  it('refuses an expired access token, which a refresh then replaces', async () => {
+    const { server } = app();
+    const session = await login(server, 'alice');
+    expect(jwtPayload(session.accessToken).exp).toEqual(expect.any(Number));
+    expect((await me(server, session.accessToken)).status).toBe(200);
+
+    const expired = await waitFor(
+      () => me(server, session.accessToken),
+      (res) => res.status !== 200,
+      { timeoutMs: 6000, what: 'the access token to expire' },
+    );
+    expectError(expired, 401, 'Unauthorized', [session.accessToken]);
+    // Expiry is not a rule of the server's whim: it is the token's own exp (seconds).
+    expect(Date.now()).toBeGreaterThanOrEqual(Number(jwtPayload(session.accessToken).exp) * 1000);
+
+    const renewed = await refresh(server, session.refreshToken);
+    expect(renewed.status).toBe(200);
+    const fresh = await me(server, (renewed.body as { accessToken: string }).accessToken);
+    expect(fresh.status).toBe(200);
+    expect((fresh.body as { sessionId: string }).sessionId).toBe(session.sessionId);
+  });
+
+  it('sets the access cookie Max-Age to the token life', async () => {
+    const res = await request(app().server)
+      .post('/auth/login')
+      .send({ username: 'bob', password: 'bob-password-1' });
+    const header: unknown = res.headers['set-cookie'];
+    const access = (Array.isArray(header) ? header.map(String) : []).find((line) =>
+      line.startsWith('access_token='),
+    );
+    expect(access).toMatch(/; Max-Age=[12](;|$)/i);
+  });
+});
+
+describe('REFRESH_TTL=2s', () => {
+  const app = appWith('e2e-expiry-refresh', { REFRESH_TTL: '2s' });
+
+  it('refuses an expired refresh token', async () => {
+    const { server } = app();
+    const session = await login(server, 'alice');
+    const exp = Number(jwtPayload(session.refreshToken).exp) * 1000; // ms
+    expect(exp).toBeGreaterThan(Date.now());
+    // Waiting on the token's own expiry: polling would rotate it.
+    await sleep(Math.max(0, exp - Date.now()) + 1100);
+    expectError(await refresh(server, session.refreshToken), 401, 'Unauthorized', [
+      session.refreshToken,
+    ]);
+  });
+});
+
+describe('IDLE_TIMEOUT=2s', () => {
+  const app = appWith('e2e-expiry-idle', { IDLE_TIMEOUT: '2s' });
+
+  it('ends an idle session: its still-valid access token is refused', async () => {
+    const { server } = app();
+    const session = await login(server, 'alice');
+    const started = Date.now();
+    expect((await me(server, session.accessToken)).status).toBe(200);
+    const refused = await waitFor(
+      () => me(server, session.accessToken),
+      (res) => res.status !== 200,
+      { timeoutMs: 6000, what: 'the idle session to end' },
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expectError(refused, 401, 'Unauthorized');
+    expectError(await refresh(server, session.refreshToken), 401, 'Unauthorized');
+  });
+});
