@@ -6,7 +6,10 @@ import { HttpException, HttpStatus } from '@nestjs/common';
  */
 export class SessionUnauthorizedException extends HttpException {
   constructor() {
-    super({ statusCode: HttpStatus.UNAUTHORIZED, message: 'Unauthorized' }, HttpStatus.UNAUTHORIZED);
+    super(
+      { statusCode: HttpStatus.UNAUTHORIZED, message: 'Unauthorized' },
+      HttpStatus.UNAUTHORIZED,
+    );
   }
 }
 

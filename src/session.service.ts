@@ -75,7 +75,10 @@ export class SessionService {
   }
 
   /** Rotation for a refresh token already verified by `RefreshGuard`. */
-  async rotateVerified(principal: RefreshPrincipal, ctx: SessionContext = {}): Promise<IssuedTokens> {
+  async rotateVerified(
+    principal: RefreshPrincipal,
+    ctx: SessionContext = {},
+  ): Promise<IssuedTokens> {
     const now = Date.now();
     const result = await this.repository.rotate({
       sessionId: principal.sessionId,
@@ -87,7 +90,9 @@ export class SessionService {
       ...this.client(ctx),
     });
     if (result.status === 'reused') {
-      this.logger.warn(`Refresh token reuse detected for user ${JSON.stringify(result.userId)}: session revoked`);
+      this.logger.warn(
+        `Refresh token reuse detected for user ${JSON.stringify(result.userId)}: session revoked`,
+      );
     }
     if (result.status !== 'rotated' && result.status !== 'grace') {
       if (ctx.response) this.cookies.clear(ctx.response);
@@ -183,7 +188,9 @@ export class SessionService {
     }
     const role = user.role ?? '';
     if (typeof role !== 'string' || role.length > MAX_ROLE_LENGTH) {
-      throw new SessionArgumentError(`user.role must be a string of at most ${MAX_ROLE_LENGTH} characters`);
+      throw new SessionArgumentError(
+        `user.role must be a string of at most ${MAX_ROLE_LENGTH} characters`,
+      );
     }
     const claims = user.claims ?? {};
     for (const [name, value] of Object.entries(claims)) {

@@ -17,7 +17,18 @@ const REFRESH_TYP = 'JWT';
 const JTI = /^[A-Za-z0-9_-]{43}$/;
 /** The only header fields this module writes; any other (jwk, jku, x5u, kid, crit) is refused. */
 const HEADER_FIELDS = new Set(['alg', 'typ']);
-const REGISTERED = new Set(['sub', 'sid', 'jti', 'type', 'role', 'iat', 'exp', 'nbf', 'iss', 'aud']);
+const REGISTERED = new Set([
+  'sub',
+  'sid',
+  'jti',
+  'type',
+  'role',
+  'iat',
+  'exp',
+  'nbf',
+  'iss',
+  'aud',
+]);
 
 /** What to sign into an access token. */
 export interface AccessClaims {
@@ -57,7 +68,10 @@ export class TokenService {
       ...(claims.role ? { role: claims.role } : {}),
       ...this.registered(now, exp),
     };
-    return { token: this.sign(payload, this.config.access, ACCESS_TYP), expiresAt: new Date(exp * 1000) };
+    return {
+      token: this.sign(payload, this.config.access, ACCESS_TYP),
+      expiresAt: new Date(exp * 1000),
+    };
   }
 
   /** Signs a refresh token carrying the session's current rotation id. */
@@ -69,8 +83,17 @@ export class TokenService {
     notAfter: number,
   ): SignedToken {
     const exp = this.expiry(now, this.config.refresh.ttlMs, notAfter);
-    const payload = { sub: userId, sid: sessionId, jti, type: 'refresh', ...this.registered(now, exp) };
-    return { token: this.sign(payload, this.config.refresh, REFRESH_TYP), expiresAt: new Date(exp * 1000) };
+    const payload = {
+      sub: userId,
+      sid: sessionId,
+      jti,
+      type: 'refresh',
+      ...this.registered(now, exp),
+    };
+    return {
+      token: this.sign(payload, this.config.refresh, REFRESH_TYP),
+      expiresAt: new Date(exp * 1000),
+    };
   }
 
   /** Options for passport-jwt's verification of access tokens (the same rules as `verifyAccess`). */

@@ -12,7 +12,18 @@ import type { ResolvedKey, ResolvedSessionConfig } from './resolved-session-conf
 const MAX_CLOCK_TOLERANCE_MS = 30_000;
 /** RFC 7518 3.2: an HMAC key at least as long as the hash output; never under 32 bytes. */
 const MIN_KEY_BYTES: Record<HmacAlgorithm, number> = { HS256: 32, HS384: 48, HS512: 64 };
-const RESERVED_CLAIMS = new Set(['sub', 'sid', 'jti', 'role', 'type', 'iat', 'exp', 'nbf', 'iss', 'aud']);
+const RESERVED_CLAIMS = new Set([
+  'sub',
+  'sid',
+  'jti',
+  'role',
+  'type',
+  'iat',
+  'exp',
+  'nbf',
+  'iss',
+  'aud',
+]);
 const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
 const ROUTE_PREFIX = /^[A-Za-z0-9_\-/]{1,100}$/;
@@ -223,7 +234,10 @@ function resolveStore(options: SessionModuleOptions): ResolvedSessionConfig['sto
   if (given !== 1) {
     throw new SessionConfigError('redis', 'needs exactly one of url, options or client');
   }
-  if (redis.url !== undefined && (typeof redis.url !== 'string' || !/^rediss?:\/\//.test(redis.url))) {
+  if (
+    redis.url !== undefined &&
+    (typeof redis.url !== 'string' || !/^rediss?:\/\//.test(redis.url))
+  ) {
     throw new SessionConfigError('redis.url', 'must be a redis:// or rediss:// URL');
   }
   const keyPrefix = redis.keyPrefix ?? 'sess:';

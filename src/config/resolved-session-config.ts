@@ -1,6 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { SessionRepository } from '../repositories/session.repository.js';
-import type { HmacAlgorithm, SessionRedisOptions } from '../interfaces/session-options.interface.js';
+import type {
+  HmacAlgorithm,
+  SessionRedisOptions,
+} from '../interfaces/session-options.interface.js';
 
 /** One signing key, built once at start-up. */
 export interface ResolvedKey {
@@ -32,5 +35,10 @@ export interface ResolvedSessionConfig {
   allowedOrigins: ReadonlySet<string>;
   /** Route prefix without slashes, or `null` when routes are off. */
   routePrefix: string | null;
-  store: { kind: 'redis'; redis: SessionRedisOptions & { keyPrefix: string; commandTimeoutMs: number } } | { kind: 'custom'; repository: SessionRepository };
+  store:
+    | {
+        kind: 'redis';
+        redis: SessionRedisOptions & { keyPrefix: string; commandTimeoutMs: number };
+      }
+    | { kind: 'custom'; repository: SessionRepository };
 }

@@ -185,7 +185,11 @@ export class RedisSessionRepository extends SessionRepository {
   private toRecord(sessionId: string, f: Reply[]): SessionRecord | null {
     const [u, r, c, j, pj, pt, ca, ls, ie, ae, ua, ip] = f;
     const numbers = [pt, ca, ls, ie, ae].map((v) => Number(v));
-    if (typeof u !== 'string' || typeof j !== 'string' || numbers.some((n) => !Number.isFinite(n))) {
+    if (
+      typeof u !== 'string' ||
+      typeof j !== 'string' ||
+      numbers.some((n) => !Number.isFinite(n))
+    ) {
       return null;
     }
     return {

@@ -10,7 +10,20 @@
  */
 
 /** Fields in the order every script returns them. */
-export const SESSION_FIELDS = ['u', 'r', 'c', 'j', 'pj', 'pt', 'ca', 'ls', 'ie', 'ae', 'ua', 'ip'] as const;
+export const SESSION_FIELDS = [
+  'u',
+  'r',
+  'c',
+  'j',
+  'pj',
+  'pt',
+  'ca',
+  'ls',
+  'ie',
+  'ae',
+  'ua',
+  'ip',
+] as const;
 
 const FIELDS_LUA = SESSION_FIELDS.map((f) => `'${f}'`).join(', ');
 

@@ -88,7 +88,7 @@ describe('ACCESS_TTL=2s', () => {
 });
 
 describe('REFRESH_TTL=2s', () => {
-  const app = appWith('e2e-expiry-refresh', { REFRESH_TTL: '2s' });
+  const app = appWith('e2e-expiry-refresh', { ACCESS_TTL: '1s', REFRESH_TTL: '2s' });
 
   it('refuses an expired refresh token', async () => {
     const { server } = app();
@@ -119,5 +119,16 @@ describe('IDLE_TIMEOUT=2s', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     expectError(refused, 401, 'Unauthorized');
     expectError(await refresh(server, session.refreshToken), 401, 'Unauthorized');
+  });
+});
+
+describe('ACCESS_TTL longer than REFRESH_TTL', () => {
+  // DESIGN.md: "Any combination of positive durations is valid".
+  const app = appWith('e2e-expiry-combination', { ACCESS_TTL: '1h', REFRESH_TTL: '30m' });
+
+  it('starts and serves: any combination of positive durations is valid', async () => {
+    const { server } = app();
+    const session = await login(server, 'alice');
+    expect((await me(server, session.accessToken)).status).toBe(200);
   });
 });

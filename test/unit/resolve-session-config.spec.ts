@@ -293,10 +293,7 @@ describe('resolveSessionConfig', () => {
     });
 
     it('refuses a short Buffer secret', () => {
-      expectRejected(
-        valid({ accessToken: { secret: Buffer.alloc(31, 1) } }),
-        'accessToken.secret',
-      );
+      expectRejected(valid({ accessToken: { secret: Buffer.alloc(31, 1) } }), 'accessToken.secret');
     });
 
     it.each([['none'], ['RS256'], ['hs256'], ['toString'], ['constructor'], ['__proto__']])(
@@ -332,7 +329,10 @@ describe('resolveSessionConfig', () => {
       ['accessToken.ttl', valid({ accessToken: { secret: ACCESS_SECRET, ttl: -1 } })],
       ['accessToken.ttl', valid({ accessToken: { secret: ACCESS_SECRET, ttl: 0 } })],
       ['refreshToken.ttl', valid({ refreshToken: { secret: REFRESH_SECRET, ttl: '1w' } })],
-      ['refreshToken.reuseGrace', valid({ refreshToken: { secret: REFRESH_SECRET, reuseGrace: 'x' } })],
+      [
+        'refreshToken.reuseGrace',
+        valid({ refreshToken: { secret: REFRESH_SECRET, reuseGrace: 'x' } }),
+      ],
       ['idleTimeout', valid({ idleTimeout: 'abc' })],
       ['absoluteTimeout', valid({ absoluteTimeout: NaN })],
       ['clockTolerance', valid({ clockTolerance: '-5s' })],
@@ -359,12 +359,20 @@ describe('resolveSessionConfig', () => {
       expectRejected(loose({ ...valid(), maxSessionsPerUser: value }), 'maxSessionsPerUser');
     });
 
-    it.each([['sub'], ['role'], ['sid'], ['jti'], ['type'], ['exp'], ['iat'], ['nbf'], ['iss'], ['aud']])(
-      'refuses the registered claim name %p as a custom claim',
-      (name) => {
-        expectRejected(valid({ customClaims: ['tenant', name] }), 'customClaims');
-      },
-    );
+    it.each([
+      ['sub'],
+      ['role'],
+      ['sid'],
+      ['jti'],
+      ['type'],
+      ['exp'],
+      ['iat'],
+      ['nbf'],
+      ['iss'],
+      ['aud'],
+    ])('refuses the registered claim name %p as a custom claim', (name) => {
+      expectRejected(valid({ customClaims: ['tenant', name] }), 'customClaims');
+    });
 
     it.each([[''], ['has space'], ['1starts_with_digit'], ['dash-ed'], ['x'.repeat(65)]])(
       'refuses the malformed custom claim name %p',
@@ -405,7 +413,10 @@ describe('resolveSessionConfig', () => {
     );
 
     it('refuses allowedOrigins that is not an array', () => {
-      expectRejected(loose({ ...valid(), allowedOrigins: 'https://app.example' }), 'allowedOrigins');
+      expectRejected(
+        loose({ ...valid(), allowedOrigins: 'https://app.example' }),
+        'allowedOrigins',
+      );
     });
 
     it('refuses a config with neither redis nor a repository', () => {
@@ -442,12 +453,15 @@ describe('resolveSessionConfig', () => {
       ).not.toThrow();
     });
 
-    it.each([['{sess}:'], ['sess{'], ['}']])('refuses the key prefix %p with braces', (keyPrefix) => {
-      expectRejected(
-        valid({ repository: undefined, redis: { url: 'redis://localhost', keyPrefix } }),
-        'redis.keyPrefix',
-      );
-    });
+    it.each([['{sess}:'], ['sess{'], ['}']])(
+      'refuses the key prefix %p with braces',
+      (keyPrefix) => {
+        expectRejected(
+          valid({ repository: undefined, redis: { url: 'redis://localhost', keyPrefix } }),
+          'redis.keyPrefix',
+        );
+      },
+    );
 
     it('refuses a non-boolean cookies.secure', () => {
       expectRejected(loose({ ...valid(), cookies: { secure: 'false' } }), 'cookies.secure');
