@@ -43,11 +43,17 @@ export function parseSessionId(
   return { userPart, randomPart, userId };
 }
 
-/** Whether a user id is acceptable: a non-empty string of at most 128 UTF-8 bytes. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Whether a user id is acceptable: a non-empty, well-formed string of at most 128 UTF-8 bytes.
+ * A lone surrogate would encode to U+FFFD, so distinct ids would share one hash tag.
+ */
 export function isValidUserId(userId: unknown): userId is string {
   return (
     typeof userId === 'string' &&
     userId.length > 0 &&
+    !LONE_SURROGATE.test(userId) &&
     Buffer.byteLength(userId, 'utf8') <= MAX_USER_ID_BYTES
   );
 }

@@ -82,7 +82,7 @@ export function resolveSessionConfig(
 
 function resolveKey(option: string, secret: unknown, algorithm: unknown): ResolvedKey {
   const alg = (algorithm ?? 'HS256') as HmacAlgorithm;
-  if (!(alg in MIN_KEY_BYTES)) {
+  if (typeof alg !== 'string' || !Object.hasOwn(MIN_KEY_BYTES, alg)) {
     throw new SessionConfigError(`${option}.algorithm`, 'must be one of HS256, HS384, HS512');
   }
   if (secret === undefined || secret === null || secret === '') {
