@@ -29,6 +29,29 @@ export function e2eEnv(
   };
 }
 
+/** A Nest logger that keeps every line it is given. */
+export class MemoryLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown): void {
+    this.lines.push(`log ${String(message)}`);
+  }
+  error(message: unknown): void {
+    this.lines.push(`error ${String(message)}`);
+  }
+  warn(message: unknown): void {
+    this.lines.push(`warn ${String(message)}`);
+  }
+  debug(message: unknown): void {
+    this.lines.push(`debug ${String(message)}`);
+  }
+  verbose(message: unknown): void {
+    this.lines.push(`verbose ${String(message)}`);
+  }
+  fatal(message: unknown): void {
+    this.lines.push(`fatal ${String(message)}`);
+  }
+}
+
 /** A running (not listening) sample app and its HTTP server; close it with `app.close()`. */
 export interface TestApp {
   app: INestApplication;

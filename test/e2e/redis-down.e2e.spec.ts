@@ -6,6 +6,7 @@ import {
   e2eEnv,
   expectError,
   login,
+  MemoryLogger,
   PASSWORDS,
   startApp,
   waitFor,
@@ -111,10 +112,15 @@ describe('Redis is down when the app starts', () => {
       }
       await redisServer.kill();
 
+      const logger = new MemoryLogger();
       const started = Date.now();
-      t = await startApp(env, false);
+      t = await startApp(env, logger);
       expect(Date.now() - started).toBeLessThan(10_000);
       const { server } = t;
+      // DESIGN.md: it "says so in its log".
+      expect(
+        logger.lines.filter((line) => /^(warn|error) .*(redis|session store)/i.test(line)),
+      ).not.toEqual([]);
 
       await expectUnavailable(() => me(server, old.accessToken), [old.accessToken]);
       await expectUnavailable(() => loginRequest(server, 'alice'));

@@ -1,0 +1,48 @@
+import {
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { SessionModule } from 'nest-redis-sessions';
+import { AppController } from './app.controller.js';
+import { LoginController } from './auth/login.controller.js';
+import { sampleOptionsFromEnv, type SampleConfig } from './config.js';
+import { ErrorBodyFilter } from './error-body.filter.js';
+import { MeController } from './profile/me.controller.js';
+import { UsersService } from './users/users.service.js';
+
+/** Injection token of the parsed `SampleConfig`. */
+export const SAMPLE_CONFIG = Symbol('SAMPLE_CONFIG');
+
+/** The sample app. Build it with `AppModule.register(env)`, so that tests can give their own env. */
+@Module({})
+export class AppModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger('SampleApp');
+
+  constructor(@Inject(SAMPLE_CONFIG) private readonly config: SampleConfig) {}
+
+  /**
+   * The app configured from `env` (see `config.ts`).
+   * @throws SampleConfigError naming the variable when a value is bad.
+   */
+  static register(env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    const config = sampleOptionsFromEnv(env);
+    return {
+      module: AppModule,
+      imports: [SessionModule.forRoot(config.session)],
+      controllers: [LoginController, MeController, AppController],
+      providers: [
+        UsersService,
+        { provide: SAMPLE_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: ErrorBodyFilter },
+      ],
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    for (const { level, message } of this.config.notices) this.logger[level](message);
+  }
+}

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import {
+  MemorySessionRepository,
+  parseDuration,
+  type SessionModuleOptions,
+} from 'nest-redis-sessions';
+
+/** A message to log once the app has started (the app's logger is in place by then). */
+export interface SampleNotice {
+  level: 'log' | 'warn';
+  message: string;
+}
+
+/** Everything the sample app reads from its environment, parsed and checked once. */
+export interface SampleConfig {
+  /** Port `main.ts` listens on. */
+  port: number;
+  /** Options given to `SessionModule.forRoot()`. */
+  session: SessionModuleOptions;
+  /** What start-up should tell the operator (never a secret). */
+  notices: SampleNotice[];
+}
+
+/** An environment variable with a bad value. The message names the variable, never a secret. */
+export class SampleConfigError extends Error {
+  override readonly name = 'SampleConfigError';
+  constructor(variable: string, problem: string) {
+    super(`Environment variable ${variable} ${problem}`);
+  }
+}
+
+const MIN_SECRET_BYTES = 32;
+const MAX_CLOCK_TOLERANCE_MS = 30_000;
+const MIN_DURATION_MS = 1000; // the library's floor for lifetimes and timeouts
+
+/** The value of a variable, or `undefined` when it is unset or blank. */
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** A duration in milliseconds: `500ms`, `10s`, `15m`, `12h`, `7d`, or a plain number of ms. */
+function duration(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: string,
+  allowZero = false,
+): number {
+  const raw = read(env, name) ?? fallback;
+  const ms = parseDuration(/^\d+$/.test(raw) ? Number(raw) : raw);
+  if (ms === undefined) {
+    throw new SampleConfigError(
+      name,
+      `must be a duration such as 10s, 15m, 7d or a number of milliseconds (got "${raw}")`,
+    );
+  }
+  if (!allowZero && ms < MIN_DURATION_MS) throw new SampleConfigError(name, 'must be at least 1s');
+  return ms;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value > max) {
+    throw new SampleConfigError(name, `must be an integer from 0 to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new SampleConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+/** A secret from the environment, or a random one for this process only (with a warning). */
+function secret(env: NodeJS.ProcessEnv, name: string, notices: SampleNotice[]): string | Buffer {
+  const value = read(env, name);
+  if (value === undefined) {
+    notices.push({
+      level: 'warn',
+      message:
+        `${name} is not set: using a random secret for this process only. Tokens will not ` +
+        'survive a restart or work across instances. Set it (npm run secret prints one).',
+    });
+    return randomBytes(48);
+  }
+  if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
+    throw new SampleConfigError(name, `must be at least ${MIN_SECRET_BYTES} bytes long`);
+  }
+  return value;
+}
+
+function allowedOrigins(env: NodeJS.ProcessEnv): string[] {
+  const raw = read(env, 'ALLOWED_ORIGINS');
+  if (raw === undefined) return [];
+  const origins = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const origin of origins) {
+    if (!isOrigin(origin)) {
+      throw new SampleConfigError(
+        'ALLOWED_ORIGINS',
+        `has an entry that is not an origin such as https://app.example.com (got "${origin}")`,
+      );
+    }
+  }
+  return origins;
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** The Redis URL and its host, checked; the error never repeats it (it may hold a password). */
+function redisUrl(env: NodeJS.ProcessEnv): { url: string; host: string } | undefined {
+  const raw = read(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw new SampleConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+  return { url: raw, host: url.host };
+}
+
+/** Variables of features the library does not have yet: refuse what cannot be honoured. */
+function checkNotYetSupported(env: NodeJS.ProcessEnv, notices: SampleNotice[]): void {
+  const adapter = read(env, 'HTTP_ADAPTER');
+  if (adapter !== undefined && adapter !== 'express') {
+    throw new SampleConfigError('HTTP_ADAPTER', `must be "express" (got "${adapter}")`);
+  }
+  if (read(env, 'REDIS_CLUSTER_NODES') !== undefined) {
+    throw new SampleConfigError('REDIS_CLUSTER_NODES', 'is not supported yet: use REDIS_URL');
+  }
+  if (integer(env, 'RATE_LIMIT_PER_MINUTE', 0, 1_000_000) > 0) {
+    notices.push({
+      level: 'warn',
+      message: 'RATE_LIMIT_PER_MINUTE is set, but rate limiting is not implemented yet',
+    });
+  }
+}
+
+/**
+ * Turns the sample app's environment into `SessionModule` options. Throws a
+ * `SampleConfigError` naming the variable when a value is bad.
+ */
+export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
+  const notices: SampleNotice[] = [];
+  const port = integer(env, 'PORT', 3000, 65_535);
+  const accessSecret = secret(env, 'ACCESS_SECRET', notices);
+  const refreshSecret = secret(env, 'REFRESH_SECRET', notices);
+  if (typeof accessSecret === 'string' && accessSecret === refreshSecret) {
+    throw new SampleConfigError('REFRESH_SECRET', 'must differ from ACCESS_SECRET');
+  }
+  const clockTolerance = duration(env, 'CLOCK_TOLERANCE', '0s', true);
+  if (clockTolerance > MAX_CLOCK_TOLERANCE_MS) {
+    throw new SampleConfigError('CLOCK_TOLERANCE', 'must be at most 30s');
+  }
+  checkNotYetSupported(env, notices);
+
+  const session: SessionModuleOptions = {
+    accessToken: { secret: accessSecret, ttl: duration(env, 'ACCESS_TTL', '15m') },
+    refreshToken: {
+      secret: refreshSecret,
+      ttl: duration(env, 'REFRESH_TTL', '7d'),
+      reuseGrace: duration(env, 'REUSE_GRACE', '10s', true),
+    },
+    idleTimeout: duration(env, 'IDLE_TIMEOUT', '7d'),
+    absoluteTimeout: duration(env, 'ABSOLUTE_TIMEOUT', '30d'),
+    clockTolerance,
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 0, 1_000_000),
+    cookies: { secure: boolean(env, 'COOKIE_SECURE', true) },
+    allowedOrigins: allowedOrigins(env),
+  };
+
+  const redis = redisUrl(env);
+  if (redis) {
+    // REDIS_KEY_PREFIX is for tests sharing one Redis; apps keep the default `sess:`.
+    const keyPrefix = read(env, 'REDIS_KEY_PREFIX');
+    session.redis = { url: redis.url, ...(keyPrefix ? { keyPrefix } : {}) };
+    notices.push({ level: 'log', message: `Sessions are stored in Redis at ${redis.host}` });
+  } else {
+    session.repository = new MemorySessionRepository();
+    notices.push({
+      level: 'warn',
+      message: 'REDIS_URL is not set: sessions are kept in memory and lost on restart',
+    });
+  }
+  if (!session.cookies?.secure) {
+    notices.push({
+      level: 'warn',
+      message: 'COOKIE_SECURE is off: cookies travel over plain http (local development only)',
+    });
+  }
+  return { port, session, notices };
+}
