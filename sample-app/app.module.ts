@@ -6,11 +6,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { SessionModule } from 'nest-redis-sessions';
+import { SafeErrorFilter, SessionModule } from 'nest-redis-sessions';
 import { AppController } from './app.controller.js';
 import { LoginController } from './auth/login.controller.js';
 import { sampleOptionsFromEnv, type SampleConfig } from './config.js';
-import { ErrorBodyFilter } from './error-body.filter.js';
 import { MeController } from './profile/me.controller.js';
 import { UsersService } from './users/users.service.js';
 
@@ -37,7 +36,7 @@ export class AppModule implements OnApplicationBootstrap {
       providers: [
         UsersService,
         { provide: SAMPLE_CONFIG, useValue: config },
-        { provide: APP_FILTER, useClass: ErrorBodyFilter },
+        { provide: APP_FILTER, useClass: SafeErrorFilter },
       ],
     };
   }

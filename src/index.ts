@@ -59,3 +59,5 @@ export type {
   RefreshTokenPayload,
 } from './interfaces/token-payload.interface.js';
 export type { CookieRequest, CookieResponse } from './http/http.types.js';
+export { SafeErrorFilter } from './http/safe-error.filter.js';
+export type { ErrorBody } from './http/safe-error.filter.js';

@@ -2,19 +2,20 @@ import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 
-/** The one error body of the app: `{ statusCode, message }`. */
+/** The one error body: `{ statusCode, message }`. */
 export interface ErrorBody {
   statusCode: number;
   message: string | string[];
 }
 
 /**
- * Answers every `HttpException` with `{ statusCode, message }` only. Nest's built-in exceptions
- * add an `error` field, and a malformed JSON body would echo part of itself (perhaps a password)
- * in the parser's message: both are rewritten here. Other errors keep Nest's generic 500.
+ * Answers every `HttpException` with exactly `{ statusCode, message }`. Nest's built-in exceptions
+ * add an `error` field, and the JSON body parser's error quotes the start of the body it could not
+ * parse (perhaps a password or a refresh token): both are rewritten. Other errors are left to
+ * Nest's generic 500. Register it app-wide: `{ provide: APP_FILTER, useClass: SafeErrorFilter }`.
  */
 @Catch(HttpException)
-export class ErrorBodyFilter implements ExceptionFilter<HttpException> {
+export class SafeErrorFilter implements ExceptionFilter<HttpException> {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   catch(exception: HttpException, host: ArgumentsHost): void {
@@ -28,16 +29,14 @@ export class ErrorBodyFilter implements ExceptionFilter<HttpException> {
 }
 
 function errorMessage(exception: HttpException, statusCode: number): string | string[] {
-  // The body parser's SyntaxError quotes the start of the body it could not parse.
   if (exception.cause instanceof SyntaxError) return 'Malformed JSON body';
+  if (exception.cause instanceof URIError) return 'Malformed URL';
   const response = exception.getResponse();
   const message =
     typeof response === 'object' && response !== null && 'message' in response
       ? response.message
       : response;
   if (typeof message === 'string') return message;
-  if (Array.isArray(message) && message.every((item) => typeof item === 'string')) {
-    return message;
-  }
+  if (Array.isArray(message) && message.every((item) => typeof item === 'string')) return message;
   return STATUS_CODES[statusCode] ?? 'Error';
 }
