@@ -31,7 +31,7 @@ export class AppModule implements OnApplicationBootstrap {
     const config = sampleOptionsFromEnv(env);
     return {
       module: AppModule,
-      imports: [SessionModule.forRoot(config.session)],
+      imports: [SessionModule.forRoot(config.session), ...rateLimiting(config.rateLimitPerMinute)],
       controllers: [LoginController, MeController, AppController],
       providers: [
         UsersService,
@@ -44,4 +44,14 @@ export class AppModule implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     for (const { level, message } of this.config.notices) this.logger[level](message);
   }
+}
+
+/**
+ * The rate-limit module, loaded only when a limit is set: `@nestjs/throttler` is CommonJS that
+ * requires the ESM-only `@nestjs/common`, which Node 20 does natively but jest's ESM runtime on
+ * Node 20 cannot, so the in-process tests run without it and one test runs the built app.
+ */
+function rateLimiting(perMinute: number): Promise<DynamicModule>[] {
+  if (perMinute === 0) return [];
+  return [import('./auth/rate-limit.module.js').then((m) => m.RateLimitModule.forRoot(perMinute))];
 }

@@ -2,7 +2,8 @@ import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
-import { AppModule } from './app.module.js';
+import { AppModule, SAMPLE_CONFIG } from './app.module.js';
+import type { SampleConfig } from './config.js';
 
 /** Options of `createSampleApp()` that are not in the environment. */
 export interface SampleAppOptions {
@@ -24,6 +25,15 @@ export async function createSampleApp(
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
   app.disable('x-powered-by');
+  // Credentials only for the configured origins: never a reflected foreign origin, never `null`.
+  const allowed = new Set(app.get<SampleConfig>(SAMPLE_CONFIG).session.allowedOrigins ?? []);
+  app.enableCors({
+    origin: (
+      origin: string | undefined,
+      callback: (error: Error | null, allow?: boolean) => void,
+    ) => callback(null, origin !== undefined && allowed.has(origin)),
+    credentials: true,
+  });
   app.use(cookieParser());
   app.enableShutdownHooks();
   await app.init();

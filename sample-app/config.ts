@@ -17,6 +17,8 @@ export interface SampleConfig {
   port: number;
   /** Options given to `SessionModule.forRoot()`. */
   session: SessionModuleOptions;
+  /** Requests per minute and IP on `POST /auth/login` and `POST /auth/refresh`; `0` = no limit. */
+  rateLimitPerMinute: number;
   /** What start-up should tell the operator (never a secret). */
   notices: SampleNotice[];
 }
@@ -30,6 +32,8 @@ export class SampleConfigError extends Error {
 }
 
 const MIN_SECRET_BYTES = 32;
+/** Per IP and minute, for login and refresh each: ample for people, a wall for guessing. */
+const DEFAULT_RATE_LIMIT = 20;
 const MAX_CLOCK_TOLERANCE_MS = 30_000;
 const MIN_DURATION_MS = 1000; // the library's floor for lifetimes and timeouts
 
@@ -139,19 +143,13 @@ function redisUrl(env: NodeJS.ProcessEnv): { url: string; host: string } | undef
 }
 
 /** Variables of features the library does not have yet: refuse what cannot be honoured. */
-function checkNotYetSupported(env: NodeJS.ProcessEnv, notices: SampleNotice[]): void {
+function checkNotYetSupported(env: NodeJS.ProcessEnv): void {
   const adapter = read(env, 'HTTP_ADAPTER');
   if (adapter !== undefined && adapter !== 'express') {
     throw new SampleConfigError('HTTP_ADAPTER', `must be "express" (got "${adapter}")`);
   }
   if (read(env, 'REDIS_CLUSTER_NODES') !== undefined) {
     throw new SampleConfigError('REDIS_CLUSTER_NODES', 'is not supported yet: use REDIS_URL');
-  }
-  if (integer(env, 'RATE_LIMIT_PER_MINUTE', 0, 1_000_000) > 0) {
-    notices.push({
-      level: 'warn',
-      message: 'RATE_LIMIT_PER_MINUTE is set, but rate limiting is not implemented yet',
-    });
   }
 }
 
@@ -171,7 +169,7 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
   if (clockTolerance > MAX_CLOCK_TOLERANCE_MS) {
     throw new SampleConfigError('CLOCK_TOLERANCE', 'must be at most 30s');
   }
-  checkNotYetSupported(env, notices);
+  checkNotYetSupported(env);
 
   const session: SessionModuleOptions = {
     accessToken: { secret: accessSecret, ttl: duration(env, 'ACCESS_TTL', '15m') },
@@ -207,5 +205,12 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
       message: 'COOKIE_SECURE is off: cookies travel over plain http (local development only)',
     });
   }
-  return { port, session, notices };
+  const rateLimitPerMinute = integer(env, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT, 1_000_000);
+  if (rateLimitPerMinute === 0) {
+    notices.push({
+      level: 'warn',
+      message: 'RATE_LIMIT_PER_MINUTE=0: login and refresh are not rate-limited',
+    });
+  }
+  return { port, session, rateLimitPerMinute, notices };
 }

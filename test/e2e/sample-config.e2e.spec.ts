@@ -152,7 +152,7 @@ describe('createSampleApp', () => {
 
   it('runs on the in-memory repository without REDIS_URL, and logs so without printing secrets', async () => {
     const logger = new MemoryLogger();
-    const app = await createSampleApp({}, { logger });
+    const app = await createSampleApp({ RATE_LIMIT_PER_MINUTE: '0' }, { logger });
     try {
       const server = app.getHttpServer() as Parameters<typeof request>[0];
       const session = await login(server, 'alice');
