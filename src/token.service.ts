@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import type { KeyObject } from 'node:crypto';
 import type { Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
 import type { ResolvedKey, ResolvedSessionConfig } from './config/resolved-session-config.js';
 import type { ClaimValue, SessionPrincipal } from './interfaces/session.interface.js';
@@ -36,6 +37,13 @@ export interface AccessClaims {
   sessionId: string;
   role?: string;
   claims: Record<string, ClaimValue>;
+}
+
+/** What a passport-jwt strategy needs to verify one kind of token. */
+export interface PassportVerification {
+  /** The key to verify this token with (one of the configured verification keys). */
+  keyFor(token: string): KeyObject;
+  options: VerifyOptions & { complete: true };
 }
 
 /** A signed token and when it expires. */
@@ -96,14 +104,14 @@ export class TokenService {
     };
   }
 
-  /** Options for passport-jwt's verification of access tokens (the same rules as `verifyAccess`). */
-  accessVerification(): { key: ResolvedKey['key']; options: VerifyOptions & { complete: true } } {
-    return { key: this.config.access.key, options: this.verifyOptions(this.config.access) };
+  /** How passport-jwt verifies access tokens: the same rules as `verifyAccess`. */
+  accessVerification(): PassportVerification {
+    return this.passportVerification(this.config.access);
   }
 
-  /** Options for passport-jwt's verification of refresh tokens. */
-  refreshVerification(): { key: ResolvedKey['key']; options: VerifyOptions & { complete: true } } {
-    return { key: this.config.refresh.key, options: this.verifyOptions(this.config.refresh) };
+  /** How passport-jwt verifies refresh tokens: the same rules as `verifyRefresh`. */
+  refreshVerification(): PassportVerification {
+    return this.passportVerification(this.config.refresh);
   }
 
   /** Verifies an access token. Throws `SessionUnauthorizedException` on any failure. */
@@ -157,15 +165,41 @@ export class TokenService {
 
   private verify(token: string, key: ResolvedKey): Jwt {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw unauthorized();
-    try {
-      // JwtService types `secret` as string | Buffer; jsonwebtoken itself takes the KeyObject.
-      return this.jwt.verify<Jwt>(token, {
-        ...this.verifyOptions(key),
-        secret: key.key as unknown as Buffer,
-      });
-    } catch {
-      throw unauthorized();
+    for (const candidate of key.verifyKeys) {
+      try {
+        return this.verifyWith(token, candidate, key);
+      } catch (error) {
+        // Another key may have signed it (a secret being rotated); any other failure is final.
+        if (!isBadSignature(error)) break;
+      }
     }
+    throw unauthorized();
+  }
+
+  private verifyWith(token: string, candidate: KeyObject, key: ResolvedKey): Jwt {
+    // JwtService types `secret` as string | Buffer; jsonwebtoken itself takes the KeyObject.
+    return this.jwt.verify<Jwt>(token, {
+      ...this.verifyOptions(key),
+      secret: candidate as unknown as Buffer,
+    });
+  }
+
+  private passportVerification(key: ResolvedKey): PassportVerification {
+    const options = this.verifyOptions(key);
+    if (key.verifyKeys.length === 1) return { keyFor: () => key.key, options };
+    return {
+      // The key whose signature matches (claims are checked afterwards by passport-jwt).
+      keyFor: (token) =>
+        key.verifyKeys.find((candidate) => {
+          try {
+            this.verifyWith(token, candidate, key);
+            return true;
+          } catch (error) {
+            return !isBadSignature(error);
+          }
+        }) ?? key.key,
+      options,
+    };
   }
 
   private verifyOptions(key: ResolvedKey): VerifyOptions & { complete: true } {
@@ -217,6 +251,10 @@ export class TokenService {
   private expiry(now: number, ttlMs: number, notAfter: number): number {
     return Math.floor(Math.min(now + ttlMs, notAfter) / 1000);
   }
+}
+
+function isBadSignature(error: unknown): boolean {
+  return error instanceof Error && error.message === 'invalid signature';
 }
 
 function unauthorized(): SessionUnauthorizedException {

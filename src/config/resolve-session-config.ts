@@ -1,4 +1,4 @@
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type {
   HmacAlgorithm,
   SessionModuleExtras,
@@ -7,6 +7,7 @@ import type {
 import { SessionRepository } from '../repositories/session.repository.js';
 import { SessionConfigError } from '../session.exceptions.js';
 import { parseDuration } from './duration.js';
+import { secretWeakness } from './secret-strength.js';
 import type { ResolvedKey, ResolvedSessionConfig } from './resolved-session-config.js';
 
 const MAX_CLOCK_TOLERANCE_MS = 30_000;
@@ -41,9 +42,12 @@ export function resolveSessionConfig(
   }
   const access = options.accessToken ?? ({} as SessionModuleOptions['accessToken']);
   const refresh = options.refreshToken ?? ({} as SessionModuleOptions['refreshToken']);
-  const accessKey = resolveKey('accessToken', access.secret, access.algorithm);
-  const refreshKey = resolveKey('refreshToken', refresh.secret, refresh.algorithm);
-  if (accessKey.key.export().equals(refreshKey.key.export())) {
+  const accessKey = resolveKey('accessToken', access);
+  const refreshKey = resolveKey('refreshToken', refresh);
+  const accessBytes = accessKey.verifyKeys.map((key) => key.export());
+  if (
+    refreshKey.verifyKeys.some((key) => accessBytes.some((bytes) => bytes.equals(key.export())))
+  ) {
     throw new SessionConfigError('refreshToken.secret', 'must differ from accessToken.secret');
   }
 
@@ -80,25 +84,45 @@ export function resolveSessionConfig(
   };
 }
 
-function resolveKey(option: string, secret: unknown, algorithm: unknown): ResolvedKey {
-  const alg = (algorithm ?? 'HS256') as HmacAlgorithm;
+function resolveKey(
+  option: string,
+  options: { secret?: unknown; algorithm?: unknown; previousSecrets?: unknown },
+): ResolvedKey {
+  const alg = (options.algorithm ?? 'HS256') as HmacAlgorithm;
   if (typeof alg !== 'string' || !Object.hasOwn(MIN_KEY_BYTES, alg)) {
     throw new SessionConfigError(`${option}.algorithm`, 'must be one of HS256, HS384, HS512');
   }
+  const key = resolveSecret(`${option}.secret`, options.secret, alg);
+  const previous = options.previousSecrets ?? [];
+  if (!Array.isArray(previous)) {
+    throw new SessionConfigError(`${option}.previousSecrets`, 'must be an array');
+  }
+  const verifyKeys = [
+    key,
+    ...previous.map((value, i) => resolveSecret(`${option}.previousSecrets[${i}]`, value, alg)),
+  ];
+  return { key, algorithm: alg, verifyKeys };
+}
+
+function resolveSecret(option: string, secret: unknown, alg: HmacAlgorithm): KeyObject {
   if (secret === undefined || secret === null || secret === '') {
-    throw new SessionConfigError(`${option}.secret`, 'is required');
+    throw new SessionConfigError(option, 'is required');
   }
   if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
-    throw new SessionConfigError(`${option}.secret`, 'must be a string or a Buffer');
+    throw new SessionConfigError(option, 'must be a string or a Buffer');
   }
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
   if (bytes.length < MIN_KEY_BYTES[alg]) {
     throw new SessionConfigError(
-      `${option}.secret`,
+      option,
       `must be at least ${MIN_KEY_BYTES[alg]} bytes for ${alg} (run "npm run secret" for one)`,
     );
   }
-  return { key: createSecretKey(Buffer.from(bytes)), algorithm: alg };
+  const weakness = secretWeakness(bytes);
+  if (weakness) {
+    throw new SessionConfigError(option, `${weakness}: use a random secret ("npm run secret")`);
+  }
+  return createSecretKey(Buffer.from(bytes));
 }
 
 function duration(option: string, value: unknown): number {
@@ -186,13 +210,23 @@ function resolveCookies(
   if (sameSite === 'none' && !secure) {
     throw new SessionConfigError('cookies.sameSite', "'none' requires cookies.secure");
   }
+  const domain = optionalString('cookies.domain', cookies.domain);
+  const prefix = bool('cookies.prefix', cookies.prefix, false);
+  if (prefix && !secure) {
+    throw new SessionConfigError('cookies.prefix', 'requires cookies.secure (browsers refuse it)');
+  }
+  if (prefix && domain !== undefined) {
+    throw new SessionConfigError('cookies.prefix', 'cannot be combined with cookies.domain');
+  }
   return {
     enabled: bool('cookies.enabled', cookies.enabled, true),
-    accessName,
-    refreshName,
+    // __Host-: Secure, Path=/, no Domain: no subdomain can set or shadow it. __Secure- for the
+    // refresh cookie, which keeps its narrower path.
+    accessName: prefix ? `__Host-${accessName}` : accessName,
+    refreshName: prefix ? `__Secure-${refreshName}` : refreshName,
     secure,
     sameSite,
-    domain: optionalString('cookies.domain', cookies.domain),
+    domain,
     refreshPath: routePrefix === null || routePrefix === '' ? '/' : `/${routePrefix}`,
   };
 }

@@ -7,8 +7,11 @@ import type {
 
 /** One signing key, built once at start-up. */
 export interface ResolvedKey {
+  /** Signs new tokens. */
   key: KeyObject;
   algorithm: HmacAlgorithm;
+  /** Verify tokens: `key` first, then the previous secrets still accepted during a rotation. */
+  verifyKeys: KeyObject[];
 }
 
 /** The module options after defaults and validation; every provider injects this. Times in ms. */

@@ -11,6 +11,11 @@ export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 export interface AccessTokenOptions {
   /** HMAC secret, at least 32 bytes, different from the refresh secret. Required. */
   secret: string | Buffer;
+  /**
+   * Secrets replaced by `secret` that still verify tokens (never sign), for rotating the secret
+   * without logging anyone out: keep the old one here for one token lifetime. Default: `[]`.
+   */
+  previousSecrets?: (string | Buffer)[];
   /** Lifetime of an access token. Default: `'15m'`. */
   ttl?: Duration;
   /** Signing algorithm, pinned on verification. Default: `'HS256'`. */
@@ -21,6 +26,11 @@ export interface AccessTokenOptions {
 export interface RefreshTokenOptions {
   /** HMAC secret, at least 32 bytes, different from the access secret. Required. */
   secret: string | Buffer;
+  /**
+   * Secrets replaced by `secret` that still verify tokens (never sign), for rotating the secret
+   * without logging anyone out: keep the old one here for one token lifetime. Default: `[]`.
+   */
+  previousSecrets?: (string | Buffer)[];
   /** Lifetime of one refresh token (each refresh issues a new one). Default: `'7d'`. */
   ttl?: Duration;
   /** Signing algorithm, pinned on verification. Default: `'HS256'`. */
@@ -66,6 +76,13 @@ export interface SessionCookieOptions {
   sameSite?: 'strict' | 'lax' | 'none';
   /** `Domain` attribute. Default: none (host-only cookies). */
   domain?: string;
+  /**
+   * Name the access cookie `__Host-<accessName>` and the refresh cookie `__Secure-<refreshName>`,
+   * so that browsers accept them only with `Secure` (and, for `__Host-`, `Path=/` and no
+   * `Domain`): a sibling subdomain or a plain-http page cannot plant or overwrite them. Needs
+   * `secure`; refused with `domain`. Default: `false`.
+   */
+  prefix?: boolean;
 }
 
 /** Options of `SessionModule.forRoot()` (and the value `forRootAsync`'s factory returns). */

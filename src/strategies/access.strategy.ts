@@ -34,11 +34,12 @@ export class AccessStrategy extends PassportStrategy(JwtStrategy) {
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
   ) {
-    const { key, options } = tokens.accessVerification();
+    const { keyFor, options } = tokens.accessVerification();
     super({
       jwtFromRequest: (req: CookieRequest) => extractAccessToken(req, config) ?? null,
-      // jsonwebtoken takes the KeyObject built at start-up; the typings only list string | Buffer.
-      secretOrKey: key as unknown as Buffer,
+      // jsonwebtoken takes the KeyObjects built at start-up; the typings only list string | Buffer.
+      secretOrKeyProvider: (_req: unknown, raw: string, done: (e: null, key: Buffer) => void) =>
+        done(null, keyFor(raw) as unknown as Buffer),
       jsonWebTokenOptions: options,
     });
   }

@@ -28,10 +28,12 @@ export class RefreshStrategy extends PassportStrategy(JwtStrategy) {
     @Inject(SESSION_CONFIG) config: ResolvedSessionConfig,
     private readonly tokens: TokenService,
   ) {
-    const { key, options } = tokens.refreshVerification();
+    const { keyFor, options } = tokens.refreshVerification();
     super({
       jwtFromRequest: (req: CookieRequest) => extractRefreshToken(req, config)?.token ?? null,
-      secretOrKey: key as unknown as Buffer,
+      // jsonwebtoken takes the KeyObjects built at start-up; the typings only list string | Buffer.
+      secretOrKeyProvider: (_req: unknown, raw: string, done: (e: null, key: Buffer) => void) =>
+        done(null, keyFor(raw) as unknown as Buffer),
       jsonWebTokenOptions: options,
     });
   }

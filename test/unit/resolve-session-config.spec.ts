@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { resolveSessionConfig } from '../../src/config/resolve-session-config.js';
 import type { SessionModuleOptions } from '../../src/interfaces/session-options.interface.js';
 import { MemorySessionRepository } from '../../src/repositories/memory-session.repository.js';
 import { SessionConfigError } from '../../src/session.exceptions.js';
+import { randomText } from '../support/secrets.js';
 
 /** Distinctive secrets: no error message may ever contain them. */
 const ACCESS_SECRET = 'ACCESS-canary-7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e4b6d';
@@ -189,14 +191,14 @@ describe('resolveSessionConfig', () => {
     it('accepts a secret of exactly 32 bytes for HS256, 48 for HS384 and 64 for HS512', () => {
       const config = resolveSessionConfig(
         valid({
-          accessToken: { secret: 'a'.repeat(48), algorithm: 'HS384' },
-          refreshToken: { secret: Buffer.alloc(64, 7), algorithm: 'HS512' },
+          accessToken: { secret: randomText(48), algorithm: 'HS384' },
+          refreshToken: { secret: randomBytes(64), algorithm: 'HS512' },
         }),
       );
       expect(config.access.algorithm).toBe('HS384');
       expect(config.refresh.algorithm).toBe('HS512');
       expect(() =>
-        resolveSessionConfig(valid({ accessToken: { secret: 'b'.repeat(32) } })),
+        resolveSessionConfig(valid({ accessToken: { secret: randomText(32) } })),
       ).not.toThrow();
     });
 
@@ -259,11 +261,10 @@ describe('resolveSessionConfig', () => {
 
     it('counts secret length in bytes, not characters', () => {
       // 16 two-byte characters: 32 bytes, accepted; 15 of them plus one byte: 31 bytes, refused.
-      expect(() =>
-        resolveSessionConfig(valid({ accessToken: { secret: 'é'.repeat(16) } })),
-      ).not.toThrow();
+      const twoByte = 'éèêëàâäîïôöûüçñß';
+      expect(() => resolveSessionConfig(valid({ accessToken: { secret: twoByte } }))).not.toThrow();
       expectRejected(
-        valid({ refreshToken: { secret: `${'é'.repeat(15)}x` } }),
+        valid({ refreshToken: { secret: `${twoByte.slice(0, 15)}x` } }),
         'refreshToken.secret',
       );
     });
@@ -470,6 +471,59 @@ describe('resolveSessionConfig', () => {
     it('refuses an empty issuer or audience', () => {
       expectRejected(valid({ issuer: '' }), 'issuer');
       expectRejected(valid({ audience: '' }), 'audience');
+    });
+  });
+
+  describe('secret hygiene and rotation', () => {
+    it.each([
+      ['accessToken.secret', { accessToken: { secret: 'x'.repeat(40) } }],
+      ['refreshToken.secret', { refreshToken: { secret: 'change-me-change-me-change-me-now!' } }],
+      [
+        'accessToken.previousSecrets[1]',
+        { accessToken: { secret: randomText(40), previousSecrets: [randomText(40), 'short'] } },
+      ],
+      [
+        'refreshToken.previousSecrets[0]',
+        { refreshToken: { secret: randomText(40), previousSecrets: ['0123456789'.repeat(4)] } },
+      ],
+    ])('refuses a weak or short secret and names %s', (option, overrides) => {
+      expectRejected(valid(overrides as Partial<SessionModuleOptions>), option);
+    });
+
+    it('refuses a previous refresh secret equal to an access secret', () => {
+      const shared = randomText(40);
+      expectRejected(
+        valid({
+          accessToken: { secret: shared },
+          refreshToken: { secret: randomText(40), previousSecrets: [shared] },
+        }),
+        'refreshToken.secret',
+      );
+    });
+
+    it('verifies with the current key first, then the previous ones', () => {
+      const previous = randomText(40);
+      const config = resolveSessionConfig(
+        valid({ accessToken: { secret: randomText(40), previousSecrets: [previous] } }),
+      );
+      expect(config.access.verifyKeys).toHaveLength(2);
+      expect(config.access.verifyKeys[0]).toBe(config.access.key);
+      expect(config.access.verifyKeys[1].export().toString()).toBe(previous);
+      expect(config.refresh.verifyKeys).toEqual([config.refresh.key]);
+    });
+  });
+
+  describe('cookies.prefix', () => {
+    it('names the access cookie __Host-… and the refresh cookie __Secure-…', () => {
+      const { cookies } = resolveSessionConfig(valid({ cookies: { prefix: true } }));
+      expect(cookies.accessName).toBe('__Host-access_token');
+      expect(cookies.refreshName).toBe('__Secure-refresh_token');
+      expect(cookies.refreshPath).toBe('/auth');
+    });
+
+    it('is refused without secure, and with a domain', () => {
+      expectRejected(valid({ cookies: { prefix: true, secure: false } }), 'cookies.prefix');
+      expectRejected(valid({ cookies: { prefix: true, domain: 'example.com' } }), 'cookies.prefix');
     });
   });
 });

@@ -7,6 +7,7 @@ import { MemorySessionRepository } from '../../src/repositories/memory-session.r
 import { newSessionId, randomId } from '../../src/session-id.js';
 import { SessionUnauthorizedException } from '../../src/session.exceptions.js';
 import { TokenService } from '../../src/token.service.js';
+import { randomText } from '../support/secrets.js';
 
 const ACCESS_SECRET = 'unit-access-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const REFRESH_SECRET = 'unit-refresh-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -282,8 +283,8 @@ describe('TokenService', () => {
 
     it('signs with the configured algorithm', () => {
       const strong = service({
-        accessToken: { secret: 'x'.repeat(64), algorithm: 'HS512' },
-        refreshToken: { secret: 'y'.repeat(48), algorithm: 'HS384' },
+        accessToken: { secret: randomText(64), algorithm: 'HS512' },
+        refreshToken: { secret: randomText(48), algorithm: 'HS384' },
       });
       const now = Date.now();
       const sessionId = newSessionId(USER);
@@ -296,8 +297,8 @@ describe('TokenService', () => {
     });
 
     it('hands passport-jwt the same pinned rules', () => {
-      const { key, options } = configured.accessVerification();
-      expect(key.type).toBe('secret');
+      const { keyFor, options } = configured.accessVerification();
+      expect(keyFor('any.token.here').type).toBe('secret');
       expect(options).toMatchObject({
         algorithms: ['HS256'],
         complete: true,
@@ -393,7 +394,7 @@ describe('TokenService', () => {
     });
 
     it('refuses an HS256 token when HS512 is pinned', () => {
-      const secret = 'z'.repeat(64);
+      const secret = randomText(64);
       const strong = service({ accessToken: { secret, algorithm: 'HS512' } });
       expectRefused(strong, 'access', mint(claims('access'), { secret }));
     });
