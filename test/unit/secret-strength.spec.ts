@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { secretWeakness } from '../../src/config/secret-strength.js';
 
@@ -33,5 +34,17 @@ describe('secretWeakness', () => {
     const reason = secretWeakness(Buffer.from(secret));
     expect(reason).toBeDefined();
     expect(reason).not.toContain(secret);
+  });
+});
+
+describe('nest-session-secret (npm run secret)', () => {
+  it('prints a fresh 48-byte base64url secret that start-up accepts', () => {
+    const run = (): string =>
+      execFileSync(process.execPath, ['bin/nest-session-secret.js'], { encoding: 'utf8' }).trim();
+    const [first, second] = [run(), run()];
+    expect(first).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    expect(Buffer.from(first, 'base64url')).toHaveLength(48);
+    expect(first).not.toBe(second);
+    expect(secretWeakness(Buffer.from(first))).toBeUndefined();
   });
 });
