@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedSessionConfig } from './config/resolved-session-config.js';
-import { clientInfo } from './http/request-tokens.js';
+import { clientInfo, readCookie } from './http/request-tokens.js';
 import { SessionCookies } from './http/session-cookies.js';
-import type { CookieResponse } from './http/http.types.js';
+import type { CookieRequest, CookieResponse } from './http/http.types.js';
 import type {
   ClaimValue,
   CreatedSession,
@@ -40,7 +40,8 @@ export class SessionService {
   /**
    * Starts a new session for a user who has just proved who they are (your login route), and
    * issues its tokens; sets both cookies when `ctx.response` is given. Always a fresh session id:
-   * nothing the client sent is adopted. Evicts the earliest sessions past `maxSessionsPerUser`.
+   * nothing the client sent is adopted. When `ctx.request` carries a genuine session cookie, that
+   * session ends (a re-login replaces it). Evicts the earliest sessions past `maxSessionsPerUser`.
    */
   async create(user: SessionUser, ctx: SessionContext = {}): Promise<CreatedSession> {
     const { role, claims } = this.checkUser(user);
@@ -59,7 +60,10 @@ export class SessionService {
       absoluteExpiresAt: now + this.config.absoluteTimeoutMs,
       ...this.client(ctx),
     };
+    const replaced = this.presentedSessionId(ctx.request);
     const evictedSessionIds = await this.repository.create(record, this.config.maxSessionsPerUser);
+    // Re-authentication ends the session this browser held: it would be orphaned otherwise.
+    if (replaced) await this.repository.revoke(replaced);
     const issued = this.issue({ ...record, previousJti: '', previousRetiredAt: 0 }, now);
     if (ctx.response) this.cookies.set(ctx.response, issued, now);
     return { ...issued, evictedSessionIds };
@@ -142,6 +146,21 @@ export class SessionService {
   /** Clears both session cookies on a response. */
   clearCookies(response: CookieResponse): void {
     this.cookies.clear(response);
+  }
+
+  /** The session of a genuine session cookie on the request, if any (forged ones count for nothing). */
+  private presentedSessionId(request: CookieRequest | undefined): string | undefined {
+    const { cookies } = this.config;
+    if (!request || !cookies.enabled) return undefined;
+    const refresh = readCookie(request, cookies.refreshName);
+    const access = readCookie(request, cookies.accessName);
+    try {
+      if (refresh) return this.tokens.verifyRefresh(refresh).sessionId;
+      if (access) return this.tokens.verifyAccess(access).sessionId;
+    } catch {
+      // Not a genuine token of ours: there is no session to end.
+    }
+    return undefined;
   }
 
   private issue(record: SessionRecord, now: number): IssuedTokens {
