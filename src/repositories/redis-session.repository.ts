@@ -23,7 +23,7 @@ type ScriptArg = string | number;
 
 /** The scripts as ioredis commands (EVALSHA with a transparent EVAL fallback after a restart). */
 interface ScriptedClient {
-  nestSessionCreate(...args: ScriptArg[]): Promise<string[]>;
+  nestSessionCreate(...args: ScriptArg[]): Promise<string[] | 'late'>;
   nestSessionRotate(...args: ScriptArg[]): Promise<Reply[]>;
   nestSessionRevoke(...args: ScriptArg[]): Promise<number>;
   nestSessionRevokeAll(...args: ScriptArg[]): Promise<number>;
@@ -51,16 +51,31 @@ export class RedisSessionRepository extends SessionRepository {
   private readonly redis: Redis | Cluster;
   private readonly scripts: ScriptedClient;
   private readonly keyPrefix: string;
+  private readonly commandTimeoutMs: number;
+  /** Redis's clock minus ours, in ms, measured at each (re)connection; `null` until then. */
+  private clockOffsetMs: number | null = null;
   private lastLoggedAt = 0;
 
-  constructor(client: Redis | Cluster, options: { keyPrefix?: string } = {}) {
+  /**
+   * @param options.commandTimeoutMs the client's command timeout: writes that Redis reaches after
+   *   it (the caller has given up) are dropped. Default: read from the client's options.
+   */
+  constructor(
+    client: Redis | Cluster,
+    options: { keyPrefix?: string; commandTimeoutMs?: number } = {},
+  ) {
     super();
     this.redis = client;
     this.keyPrefix = options.keyPrefix ?? 'sess:';
+    this.commandTimeoutMs = options.commandTimeoutMs ?? commandTimeoutOf(client);
     for (const [name, definition] of Object.entries(SCRIPTS)) {
       client.defineCommand(name, definition);
     }
     this.scripts = client as unknown as ScriptedClient;
+    if (this.commandTimeoutMs > 0) {
+      client.on('ready', () => void this.measureClockOffset());
+      if (client.status === 'ready') void this.measureClockOffset();
+    }
   }
 
   async create(record: NewSessionRecord, maxSessions: number): Promise<string[]> {
@@ -84,8 +99,10 @@ export class RedisSessionRepository extends SessionRepository {
         record.absoluteExpiresAt,
         record.userAgent,
         record.ip,
+        this.deadline(),
       ),
     );
+    if (!Array.isArray(evicted)) throw this.late();
     return evicted.map((random) => `${userPart}.${random}`);
   }
 
@@ -105,9 +122,11 @@ export class RedisSessionRepository extends SessionRepository {
         input.idleMs,
         input.userAgent,
         input.ip,
+        this.deadline(),
       ),
     );
     const [status, ...fields] = reply;
+    if (status === 'late') throw this.late();
     if (status === 'rotated' || status === 'grace') {
       const record = this.toRecord(input.sessionId, fields);
       if (record) return { status, record };
@@ -171,6 +190,27 @@ export class RedisSessionRepository extends SessionRepository {
     await this.run(() => this.redis.ping());
   }
 
+  /** The latest time, in Redis's clock, at which a write sent now may still take effect. */
+  private deadline(): number {
+    if (this.clockOffsetMs === null) return 0;
+    return Math.floor(Date.now() + this.clockOffsetMs + this.commandTimeoutMs);
+  }
+
+  private async measureClockOffset(): Promise<void> {
+    try {
+      const before = Date.now();
+      const [seconds, micros] = await this.redis.time();
+      const after = Date.now();
+      this.clockOffsetMs = Number(seconds) * 1000 + Number(micros) / 1000 - (before + after) / 2;
+    } catch {
+      // Measured again at the next connection; until then writes carry no deadline.
+    }
+  }
+
+  private late(): SessionStoreUnavailableException {
+    return new SessionStoreUnavailableException();
+  }
+
   private base(userPart: string): string {
     return `${this.keyPrefix}{${userPart}}:`;
   }
@@ -223,6 +263,15 @@ export class RedisSessionRepository extends SessionRepository {
       throw new SessionStoreUnavailableException({ cause: error });
     }
   }
+}
+
+/** The command timeout an app's own client was created with (0: none). */
+function commandTimeoutOf(client: Redis | Cluster): number {
+  const options =
+    'isCluster' in client && client.isCluster
+      ? (client as Cluster).options.redisOptions
+      : (client as Redis).options;
+  return options?.commandTimeout ?? 0;
 }
 
 function isUnexpired(idle: Reply | undefined, absolute: Reply | undefined, now: number): boolean {

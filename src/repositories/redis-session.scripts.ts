@@ -27,6 +27,20 @@ export const SESSION_FIELDS = [
 
 const FIELDS_LUA = SESSION_FIELDS.map((f) => `'${f}'`).join(', ');
 
+/**
+ * A write whose caller has already given up (command timeout: it answered 503) must not happen
+ * later, when a stalled Redis wakes up: a login would evict a live session for one nobody holds,
+ * a rotation would turn the client's retry into a "reuse". The caller passes its deadline in
+ * Redis's clock (epoch ms, 0 = none); past it the script changes nothing and answers 'late'.
+ */
+const TOO_LATE = `
+local function too_late(deadline)
+  if deadline == 0 then return false end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
+end
+`;
+
 // Re-applies the index TTL from its highest score (the latest session expiry).
 const EXPIRE_INDEX = `
 local function expire_index(index)
@@ -36,10 +50,11 @@ end
 `;
 
 /**
- * KEYS: session, index. ARGV: random part, now, max sessions, key base, then u r c j ca ls ie ae ua ip.
- * Returns the random parts of the evicted sessions.
+ * KEYS: session, index. ARGV: random part, now, max sessions, key base, then u r c j ca ls ie ae ua
+ * ip, then the deadline. Returns the random parts of the evicted sessions, or 'late'.
  */
-export const CREATE_SCRIPT = `${EXPIRE_INDEX}
+export const CREATE_SCRIPT = `${EXPIRE_INDEX}${TOO_LATE}
+if too_late(tonumber(ARGV[15])) then return 'late' end
 local now = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
 local base = ARGV[4]
@@ -78,10 +93,12 @@ return evicted
 `;
 
 /**
- * KEYS: session, index. ARGV: random part, presented jti, next jti, now, grace ms, idle ms, ua, ip.
- * Returns {'rotated', fields...}, {'grace', fields...}, {'reused', user id} or {'missing'}.
+ * KEYS: session, index. ARGV: random part, presented jti, next jti, now, grace ms, idle ms, ua, ip,
+ * deadline. Returns {'rotated', fields...}, {'grace', fields...}, {'reused', user id},
+ * {'missing'} or {'late'}.
  */
-export const ROTATE_SCRIPT = `${EXPIRE_INDEX}
+export const ROTATE_SCRIPT = `${EXPIRE_INDEX}${TOO_LATE}
+if too_late(tonumber(ARGV[9])) then return { 'late' } end
 local f = redis.call('HMGET', KEYS[1], ${FIELDS_LUA})
 if not f[1] then return { 'missing' } end
 local now = tonumber(ARGV[4])
