@@ -21,7 +21,7 @@ import type { CookieRequest, CookieResponse } from './http/http.types.js';
 import type { SessionPrincipal } from './interfaces/session.interface.js';
 import type { RefreshPrincipal } from './interfaces/token-payload.interface.js';
 import { SESSION_CONFIG } from './session.constants.js';
-import { SessionNotFoundException } from './session.exceptions.js';
+import { SessionNotFoundException, SessionUnauthorizedException } from './session.exceptions.js';
 import { parseSessionId } from './session-id.js';
 import { SessionService } from './session.service.js';
 
@@ -87,8 +87,11 @@ export class AuthController {
     @Req() request: AuthRequest<SessionPrincipal | RefreshPrincipal>,
     @Res({ passthrough: true }) response: CookieResponse,
   ): Promise<void> {
-    await this.sessions.revoke(request.user.sessionId);
     this.sessions.clearCookies(response);
+    // A refresh token whose session is gone gets the same 401 as any other dead token.
+    if (!(await this.sessions.revoke(request.user.sessionId))) {
+      throw new SessionUnauthorizedException();
+    }
   }
 
   @Post('logout-all')

@@ -126,7 +126,12 @@ export class TokenService {
 
   /** Checks the header and claims of a signature-verified access token. */
   checkAccess(decoded: Jwt): SessionPrincipal {
-    const payload = this.checkCommon(decoded, ACCESS_TYP, 'access') as AccessTokenPayload;
+    const payload = this.checkCommon(
+      decoded,
+      ACCESS_TYP,
+      'access',
+      this.config.access,
+    ) as AccessTokenPayload;
     if (payload.role !== undefined && typeof payload.role !== 'string') throw unauthorized();
     const claims: Record<string, ClaimValue> = {};
     for (const [name, value] of Object.entries(payload)) {
@@ -145,7 +150,12 @@ export class TokenService {
 
   /** Checks the header and claims of a signature-verified refresh token. */
   checkRefresh(decoded: Jwt): RefreshPrincipal {
-    const payload = this.checkCommon(decoded, REFRESH_TYP, 'refresh') as RefreshTokenPayload;
+    const payload = this.checkCommon(
+      decoded,
+      REFRESH_TYP,
+      'refresh',
+      this.config.refresh,
+    ) as RefreshTokenPayload;
     return {
       kind: 'refresh',
       userId: payload.sub,
@@ -212,12 +222,31 @@ export class TokenService {
     };
   }
 
-  private checkCommon(decoded: Jwt, typ: string, type: string): JwtPayload & { sid: string } {
+  /**
+   * The checks every token passes after its signature, whoever verified it: jsonwebtoken already
+   * pinned the algorithm and checked iss/aud, and they are checked again here, so that a caller
+   * that forgot an option (passport-jwt drops some) still cannot let a token through.
+   */
+  private checkCommon(
+    decoded: Jwt,
+    typ: string,
+    type: string,
+    key: ResolvedKey,
+  ): JwtPayload & { sid: string } {
     const { header, payload } = decoded ?? {};
-    if (!header || header.typ !== typ || Object.keys(header).some((k) => !HEADER_FIELDS.has(k))) {
+    if (
+      !header ||
+      header.typ !== typ ||
+      header.alg !== key.algorithm ||
+      Object.keys(header).some((k) => !HEADER_FIELDS.has(k))
+    ) {
       throw unauthorized();
     }
     if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw unauthorized();
+    const { issuer, audience } = this.config;
+    if ((issuer && payload.iss !== issuer) || (audience && payload.aud !== audience)) {
+      throw unauthorized();
+    }
     const { sub, sid, jti, exp, iat } = payload;
     const session = parseSessionId(sid);
     const nowSeconds = Date.now() / 1000;

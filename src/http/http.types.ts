@@ -4,6 +4,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 export interface CookieRequest {
   method?: string;
   headers: IncomingHttpHeaders;
+  /** Header lines as received; Node keeps only the first of repeated `Authorization` lines. */
+  rawHeaders?: string[];
   /** Set by cookie-parser when the app installs it; otherwise the `Cookie` header is parsed. */
   cookies?: Record<string, unknown>;
   body?: unknown;

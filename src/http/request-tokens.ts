@@ -17,11 +17,24 @@ export function hasAuthorizationHeader(req: CookieRequest): boolean {
   return req.headers.authorization !== undefined;
 }
 
-/** The token of an `Authorization: Bearer` header, if well-formed. */
+/**
+ * The token of an `Authorization: Bearer` header, if well-formed. A request with two
+ * `Authorization` lines is ambiguous (Node would keep the first): it has no token.
+ */
 export function readBearer(req: CookieRequest): string | undefined {
   const header = req.headers.authorization;
-  if (typeof header !== 'string') return undefined;
+  if (typeof header !== 'string' || authorizationLines(req) > 1) return undefined;
   return tokenShaped(BEARER.exec(header)?.[1]);
+}
+
+function authorizationLines(req: CookieRequest): number {
+  const raw = req.rawHeaders;
+  if (!Array.isArray(raw)) return 1;
+  let lines = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') lines += 1;
+  }
+  return lines;
 }
 
 /**

@@ -36,7 +36,8 @@ function errorMessage(exception: HttpException, statusCode: number): string | st
     typeof response === 'object' && response !== null && 'message' in response
       ? response.message
       : response;
-  if (typeof message === 'string') return message;
+  // Nest's "Cannot GET /path?query" would echo the query string, where a token may have been put.
+  if (typeof message === 'string') return message.replace(/^(Cannot [A-Z]+ [^?]*)\?.*$/s, '$1');
   if (Array.isArray(message) && message.every((item) => typeof item === 'string')) return message;
   return STATUS_CODES[statusCode] ?? 'Error';
 }

@@ -34,7 +34,11 @@ export class RefreshStrategy extends PassportStrategy(JwtStrategy) {
       // jsonwebtoken takes the KeyObjects built at start-up; the typings only list string | Buffer.
       secretOrKeyProvider: (_req: unknown, raw: string, done: (e: null, key: Buffer) => void) =>
         done(null, keyFor(raw) as unknown as Buffer),
+      // passport-jwt overwrites these three in jsonWebTokenOptions with its own top-level ones.
       jsonWebTokenOptions: options,
+      algorithms: options.algorithms,
+      issuer: options.issuer as string | undefined,
+      audience: options.audience as string | undefined,
     });
   }
 
