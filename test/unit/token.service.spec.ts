@@ -701,3 +701,45 @@ describe('TokenService', () => {
     });
   });
 });
+
+describe('checks that hold whoever verified the signature', () => {
+  // passport-jwt verifies the signature itself and once silently dropped options: the header and
+  // claim checks must refuse on their own what a careless verifier would let through.
+  const checked = service({ issuer: 'https://issuer.example', audience: 'api.example' });
+  const decoded = (kind: Kind, header: Header, payload: Claims) =>
+    ({ header: { typ: TYP[kind], ...header }, payload, signature: '' }) as unknown as jwt.Jwt;
+  const good = (kind: Kind) => claims(kind, { iss: 'https://issuer.example', aud: 'api.example' });
+
+  it('accepts a well-formed decoded token (control)', () => {
+    expect(checked.checkAccess(decoded('access', { alg: 'HS256' }, good('access'))).userId).toBe(
+      USER,
+    );
+    expect(checked.checkRefresh(decoded('refresh', { alg: 'HS256' }, good('refresh'))).userId).toBe(
+      USER,
+    );
+  });
+
+  it.each(['HS384', 'HS512', 'none', 'RS256'])(
+    'refuses a header alg of %s when HS256 is pinned',
+    (alg) => {
+      expect(() => checked.checkAccess(decoded('access', { alg }, good('access')))).toThrow(
+        SessionUnauthorizedException,
+      );
+      expect(() => checked.checkRefresh(decoded('refresh', { alg }, good('refresh')))).toThrow(
+        SessionUnauthorizedException,
+      );
+    },
+  );
+
+  it.each([
+    ['a wrong iss', { iss: 'https://evil.example' }],
+    ['a wrong aud', { aud: 'other-api' }],
+    ['no iss', { iss: undefined }],
+    ['no aud', { aud: undefined }],
+  ])('refuses %s when iss and aud are configured', (_name, overrides) => {
+    const payload = { ...good('access'), ...overrides };
+    expect(() => checked.checkAccess(decoded('access', { alg: 'HS256' }, payload))).toThrow(
+      SessionUnauthorizedException,
+    );
+  });
+});
