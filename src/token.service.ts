@@ -41,8 +41,16 @@ export interface AccessClaims {
 
 /** What a passport-jwt strategy needs to verify one kind of token. */
 export interface PassportVerification {
-  /** The key to verify this token with (one of the configured verification keys). */
-  keyFor(token: string): KeyObject;
+  /**
+   * passport-jwt's `secretOrKeyProvider`: the configured key that signed the token, or an error
+   * (a 401) for a token whose payload is no JSON object, which would make jsonwebtoken throw
+   * where passport-jwt does not catch it (a 500).
+   */
+  secretOrKeyProvider(
+    request: unknown,
+    token: string,
+    done: (error: Error | null, key?: Buffer) => void,
+  ): void;
   options: VerifyOptions & { complete: true };
 }
 
@@ -195,20 +203,25 @@ export class TokenService {
   }
 
   private passportVerification(key: ResolvedKey): PassportVerification {
-    const options = this.verifyOptions(key);
-    if (key.verifyKeys.length === 1) return { keyFor: () => key.key, options };
+    const keyFor = (token: string): KeyObject =>
+      key.verifyKeys.length === 1
+        ? key.key
+        : // The key whose signature matches (claims are checked afterwards by passport-jwt).
+          (key.verifyKeys.find((candidate) => {
+            try {
+              this.verifyWith(token, candidate, key);
+              return true;
+            } catch (error) {
+              return !isBadSignature(error);
+            }
+          }) ?? key.key);
     return {
-      // The key whose signature matches (claims are checked afterwards by passport-jwt).
-      keyFor: (token) =>
-        key.verifyKeys.find((candidate) => {
-          try {
-            this.verifyWith(token, candidate, key);
-            return true;
-          } catch (error) {
-            return !isBadSignature(error);
-          }
-        }) ?? key.key,
-      options,
+      secretOrKeyProvider: (_request, token, done) => {
+        if (!hasObjectPayload(token)) return done(new Error('Malformed token'));
+        // jsonwebtoken takes the KeyObject; passport-jwt's typings only list string | Buffer.
+        done(null, keyFor(token) as unknown as Buffer);
+      },
+      options: this.verifyOptions(key),
     };
   }
 
@@ -279,6 +292,18 @@ export class TokenService {
   /** Expiry in seconds: `now + ttl`, never past `notAfter`. */
   private expiry(now: number, ttlMs: number, notAfter: number): number {
     return Math.floor(Math.min(now + ttlMs, notAfter) / 1000);
+  }
+}
+
+/** Whether the payload segment of a compact JWT decodes to a JSON object. */
+function hasObjectPayload(token: string): boolean {
+  try {
+    const payload: unknown = JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString(),
+    );
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload);
+  } catch {
+    return false;
   }
 }
 

@@ -30,6 +30,8 @@ export interface LoginResponse {
 }
 
 const MAX_FIELD_LENGTH = 256; // characters
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** The problems of a login body, one message each; empty when it is well-formed. */
 export function loginBodyProblems(body: unknown): string[] {
@@ -45,6 +47,9 @@ export function loginBodyProblems(body: unknown): string[] {
     else if (value.length === 0) problems.push(`${field} must not be empty`);
     else if (value.length > MAX_FIELD_LENGTH) {
       problems.push(`${field} must be at most ${MAX_FIELD_LENGTH} characters`);
+    } else if (CONTROL_CHARACTERS.test(value)) {
+      // scrypt pads a short password with zero bytes (HMAC), so "pw" and "pw\0" hash alike.
+      problems.push(`${field} must not contain control characters`);
     }
   }
   return problems;

@@ -31,6 +31,8 @@ export class SafeErrorFilter implements ExceptionFilter<HttpException> {
 function errorMessage(exception: HttpException, statusCode: number): string | string[] {
   if (exception.cause instanceof SyntaxError) return 'Malformed JSON body';
   if (exception.cause instanceof URIError) return 'Malformed URL';
+  // body-parser's own errors (413, 415, …) quote what the client sent, e.g. its charset.
+  if (isHttpError(exception.cause)) return STATUS_CODES[statusCode] ?? 'Error';
   const response = exception.getResponse();
   const message =
     typeof response === 'object' && response !== null && 'message' in response
@@ -40,4 +42,9 @@ function errorMessage(exception: HttpException, statusCode: number): string | st
   if (typeof message === 'string') return message.replace(/^(Cannot [A-Z]+ [^?]*)\?.*$/s, '$1');
   if (Array.isArray(message) && message.every((item) => typeof item === 'string')) return message;
   return STATUS_CODES[statusCode] ?? 'Error';
+}
+
+/** An `http-errors` error, as body-parser throws them (it has `type` and `expose`). */
+function isHttpError(cause: unknown): boolean {
+  return typeof cause === 'object' && cause !== null && 'expose' in cause && 'type' in cause;
 }

@@ -34,12 +34,10 @@ export class AccessStrategy extends PassportStrategy(JwtStrategy) {
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
   ) {
-    const { keyFor, options } = tokens.accessVerification();
+    const { secretOrKeyProvider, options } = tokens.accessVerification();
     super({
       jwtFromRequest: (req: CookieRequest) => extractAccessToken(req, config) ?? null,
-      // jsonwebtoken takes the KeyObjects built at start-up; the typings only list string | Buffer.
-      secretOrKeyProvider: (_req: unknown, raw: string, done: (e: null, key: Buffer) => void) =>
-        done(null, keyFor(raw) as unknown as Buffer),
+      secretOrKeyProvider,
       // passport-jwt overwrites these three in jsonWebTokenOptions with its own top-level ones.
       jsonWebTokenOptions: options,
       algorithms: options.algorithms,

@@ -28,12 +28,10 @@ export class RefreshStrategy extends PassportStrategy(JwtStrategy) {
     @Inject(SESSION_CONFIG) config: ResolvedSessionConfig,
     private readonly tokens: TokenService,
   ) {
-    const { keyFor, options } = tokens.refreshVerification();
+    const { secretOrKeyProvider, options } = tokens.refreshVerification();
     super({
       jwtFromRequest: (req: CookieRequest) => extractRefreshToken(req, config)?.token ?? null,
-      // jsonwebtoken takes the KeyObjects built at start-up; the typings only list string | Buffer.
-      secretOrKeyProvider: (_req: unknown, raw: string, done: (e: null, key: Buffer) => void) =>
-        done(null, keyFor(raw) as unknown as Buffer),
+      secretOrKeyProvider,
       // passport-jwt overwrites these three in jsonWebTokenOptions with its own top-level ones.
       jsonWebTokenOptions: options,
       algorithms: options.algorithms,

@@ -148,6 +148,17 @@ describe('POST /auth/login', () => {
       { username: 'alice', password: 'p'.repeat(257) },
       ['password must be at most 256 characters'],
     ],
+    [
+      // scrypt (HMAC) pads with zero bytes: without this, "pw\0" would log in as "pw".
+      'the right password with a NUL appended',
+      { username: 'alice', password: 'alice-password-1\u0000' },
+      ['password must not contain control characters'],
+    ],
+    [
+      'a control character in the username',
+      { username: 'alice\n', password: 'alice-password-1' },
+      ['username must not contain control characters'],
+    ],
   ])('answers 400 with a list of problems for %s', async (_case, body, message) => {
     const res = await request(t.server).post('/auth/login').send(body);
     expectError(res, 400, message);

@@ -99,6 +99,20 @@ describe('error bodies', () => {
       expect(res.body).toEqual({ statusCode: 400, message: 'Malformed URL' });
     });
 
+    it('answers body-parser errors with a fixed message, not the charset the client sent', async () => {
+      const res = await request(app.getHttpServer())
+        .post('/auth/refresh')
+        .set('Content-Type', 'application/json; charset=x-evil-charset')
+        .send('{}');
+      expect(res.status).toBe(415);
+      expect(res.body).toEqual({ statusCode: 415, message: 'Unsupported Media Type' });
+    });
+
+    it('strips the query string Nest puts in a 404 message', async () => {
+      const res = await request(app.getHttpServer()).get(`/nowhere?access_token=${TOKEN_LIKE}`);
+      expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /nowhere' });
+    });
+
     it("drops Nest's extra `error` field from built-in exceptions", async () => {
       const res = await request(app.getHttpServer()).get('/nowhere');
       expect(res.status).toBe(404);

@@ -297,8 +297,14 @@ describe('TokenService', () => {
     });
 
     it('hands passport-jwt the same pinned rules', () => {
-      const { keyFor, options } = configured.accessVerification();
-      expect(keyFor('any.token.here').type).toBe('secret');
+      const { secretOrKeyProvider, options } = configured.accessVerification();
+      const provided: unknown[] = [];
+      const objectPayload = Buffer.from('{"sub":"x"}').toString('base64url');
+      secretOrKeyProvider({}, `e30.${objectPayload}.sig`, (error, key) =>
+        provided.push(error, key),
+      );
+      expect(provided[0]).toBeNull();
+      expect((provided[1] as { type: string }).type).toBe('secret');
       expect(options).toMatchObject({
         algorithms: ['HS256'],
         complete: true,
@@ -718,6 +724,18 @@ describe('checks that hold whoever verified the signature', () => {
       USER,
     );
   });
+
+  it.each(['null', '[]', '"text"', '42', 'not json'])(
+    'gives passport-jwt no key for a payload of %s (jsonwebtoken would throw, a 500)',
+    (json) => {
+      const payload = Buffer.from(json).toString('base64url');
+      let provided: unknown;
+      checked
+        .accessVerification()
+        .secretOrKeyProvider({}, `e30.${payload}.sig`, (error) => (provided = error));
+      expect(provided).toBeInstanceOf(Error);
+    },
+  );
 
   it.each(['HS384', 'HS512', 'none', 'RS256'])(
     'refuses a header alg of %s when HS256 is pinned',
