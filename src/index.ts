@@ -42,6 +42,7 @@ export type {
   SessionCookieOptions,
   SessionModuleExtras,
   SessionModuleOptions,
+  SessionRedisClusterOptions,
   SessionRedisOptions,
 } from './interfaces/session-options.interface.js';
 export type {

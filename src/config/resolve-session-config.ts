@@ -264,9 +264,17 @@ function resolveStore(options: SessionModuleOptions): ResolvedSessionConfig['sto
   if (!redis || typeof redis !== 'object') {
     throw new SessionConfigError('redis', 'is required (or give a repository)');
   }
-  const given = [redis.url, redis.options, redis.client].filter((v) => v !== undefined).length;
+  const given = [redis.url, redis.options, redis.cluster, redis.client].filter(
+    (v) => v !== undefined,
+  ).length;
   if (given !== 1) {
-    throw new SessionConfigError('redis', 'needs exactly one of url, options or client');
+    throw new SessionConfigError('redis', 'needs exactly one of url, options, cluster or client');
+  }
+  if (
+    redis.cluster !== undefined &&
+    (!Array.isArray(redis.cluster.nodes) || redis.cluster.nodes.length === 0)
+  ) {
+    throw new SessionConfigError('redis.cluster.nodes', 'must list at least one node');
   }
   if (
     redis.url !== undefined &&

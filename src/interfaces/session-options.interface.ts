@@ -1,4 +1,4 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { SessionRepository } from '../repositories/session.repository.js';
 
 /** A duration: milliseconds, or a string such as `'500ms'`, `'10s'`, `'15m'`, `'12h'`, `'7d'`. */
@@ -48,13 +48,23 @@ export interface RefreshTokenOptions {
   acceptFromBody?: boolean;
 }
 
-/** Where sessions are stored in Redis. Give exactly one of `url`, `options` or `client`. */
+/** A Redis Cluster the module connects to itself. */
+export interface SessionRedisClusterOptions {
+  /** Seed nodes: `'host:port'` strings or `{ host, port }`. */
+  nodes: ClusterNode[];
+  /** ioredis Cluster options; the module's fail-fast defaults apply where a field is not set. */
+  options?: ClusterOptions;
+}
+
+/** Where sessions are stored in Redis. Give exactly one of `url`, `options`, `cluster` or `client`. */
 export interface SessionRedisOptions {
   /** A `redis://` or `rediss://` URL. */
   url?: string;
   /** ioredis options; the module's fail-fast defaults apply where a field is not set. */
   options?: RedisOptions;
-  /** An ioredis client the app owns; the module never closes it. */
+  /** A Redis Cluster: all keys of one user share a hash tag, so every script runs in one slot. */
+  cluster?: SessionRedisClusterOptions;
+  /** An ioredis `Redis` or `Cluster` the app owns; the module never closes it. */
   client?: Redis | Cluster;
   /** Prefix of every key. Default: `'sess:'`. */
   keyPrefix?: string;

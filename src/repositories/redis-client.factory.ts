@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
 
 type RedisStore = Extract<ResolvedSessionConfig['store'], { kind: 'redis' }>['redis'];
@@ -12,18 +12,33 @@ const retryStrategy = (attempt: number): number => Math.min(50 * 2 ** Math.min(a
  * offline queue (a command while disconnected fails at once instead of waiting), auto-pipelining.
  * The app's own `options` win over these defaults. Never logs the URL (it may hold a password).
  */
-export function createSessionRedisClient(store: RedisStore): Redis {
+export function createSessionRedisClient(store: RedisStore): Redis | Cluster {
   const logger = new Logger('SessionStore');
-  const defaults: RedisOptions = {
+  const perConnection = {
     commandTimeout: store.commandTimeoutMs,
     connectTimeout: Math.max(store.commandTimeoutMs, 1000),
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    enableAutoPipelining: true,
-    retryStrategy,
   };
-  const options = { ...defaults, ...store.options };
-  const client = store.url ? new Redis(store.url, options) : new Redis(options);
+  let client: Redis | Cluster;
+  if (store.cluster) {
+    const options: ClusterOptions = {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: retryStrategy,
+      ...store.cluster.options,
+      redisOptions: { ...perConnection, ...store.cluster.options?.redisOptions },
+    };
+    client = new Cluster(store.cluster.nodes, options);
+  } else {
+    const defaults: RedisOptions = {
+      ...perConnection,
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      retryStrategy,
+    };
+    const options = { ...defaults, ...store.options };
+    client = store.url ? new Redis(store.url, options) : new Redis(options);
+  }
   let down = false;
   client.on('error', (error: Error) => {
     if (!down) logger.warn(`Session store unreachable (${error.message}); retrying in background`);
