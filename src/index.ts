@@ -43,6 +43,7 @@ export type {
   SessionModuleExtras,
   SessionModuleOptions,
   SessionRedisClusterOptions,
+  SessionRevocationOptions,
   SessionRedisOptions,
 } from './interfaces/session-options.interface.js';
 export type {

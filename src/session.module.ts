@@ -4,6 +4,7 @@ import { AccessGuard } from './guards/access.guard.js';
 import { LogoutGuard } from './guards/logout.guard.js';
 import { RefreshGuard } from './guards/refresh.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
+import { RevocationCache } from './revocation/revocation-cache.js';
 import { SessionCookies } from './http/session-cookies.js';
 import { SessionRepository } from './repositories/session.repository.js';
 import { SESSION_CONFIG } from './session.constants.js';
@@ -33,6 +34,7 @@ import { TokenService } from './token.service.js';
     LogoutGuard,
     RolesGuard,
     SessionStoreLifecycle,
+    RevocationCache,
   ],
   exports: [
     SESSION_CONFIG,

@@ -14,6 +14,7 @@ import type {
 import type { RefreshPrincipal } from './interfaces/token-payload.interface.js';
 import type { SessionRecord } from './repositories/session-record.interface.js';
 import { SessionRepository } from './repositories/session.repository.js';
+import { RevocationCache } from './revocation/revocation-cache.js';
 import { MAX_USER_AGENT_LENGTH, SESSION_CONFIG } from './session.constants.js';
 import { SessionArgumentError, SessionUnauthorizedException } from './session.exceptions.js';
 import { isValidUserId, newSessionId, parseSessionId, randomId } from './session-id.js';
@@ -35,6 +36,7 @@ export class SessionService {
     private readonly repository: SessionRepository,
     private readonly tokens: TokenService,
     private readonly cookies: SessionCookies,
+    private readonly revocations: RevocationCache,
   ) {}
 
   /**
@@ -64,6 +66,9 @@ export class SessionService {
     const evictedSessionIds = await this.repository.create(record, this.config.maxSessionsPerUser);
     // Re-authentication ends the session this browser held: it would be orphaned otherwise.
     if (replaced) await this.repository.revoke(replaced);
+    await this.revocations.sessionsEnded(
+      replaced ? [...evictedSessionIds, replaced] : evictedSessionIds,
+    );
     const issued = this.issue({ ...record, previousJti: '', previousRetiredAt: 0 }, now);
     if (ctx.response) this.cookies.set(ctx.response, issued, now);
     return { ...issued, evictedSessionIds };
@@ -94,6 +99,7 @@ export class SessionService {
       ...this.client(ctx),
     });
     if (result.status === 'reused') {
+      await this.revocations.sessionsEnded([principal.sessionId]);
       this.logger.warn(
         `Refresh token reuse detected for user ${JSON.stringify(result.userId)}: session revoked`,
       );
@@ -110,7 +116,9 @@ export class SessionService {
   /** Ends one session. @returns whether it existed. */
   async revoke(sessionId: string): Promise<boolean> {
     if (!parseSessionId(sessionId)) return false;
-    return this.repository.revoke(sessionId);
+    const existed = await this.repository.revoke(sessionId);
+    if (existed) await this.revocations.sessionsEnded([sessionId]);
+    return existed;
   }
 
   /**
@@ -119,7 +127,10 @@ export class SessionService {
    */
   async revokeAll(userId: string, options: { except?: string } = {}): Promise<number> {
     if (!isValidUserId(userId)) return 0;
-    return this.repository.revokeAll(userId, options.except);
+    const ended = await this.repository.revokeAll(userId, options.except);
+    // The excepted session is dropped from caches too; it is simply read again.
+    if (ended > 0) await this.revocations.userSessionsEnded(userId);
+    return ended;
   }
 
   /** The user's live sessions, newest first. */
@@ -138,9 +149,14 @@ export class SessionService {
     return record ? toInfo(record) : null;
   }
 
-  /** Whether a session is live (one store read). */
-  async isLive(sessionId: string): Promise<boolean> {
-    return this.repository.isLive(sessionId, Date.now());
+  /**
+   * Whether a session is live: one store read, or none from the revocation cache when it is on.
+   * `notAfter` (epoch ms, e.g. the access token's expiry) bounds how long the answer is cached.
+   */
+  async isLive(sessionId: string, notAfter = Date.now()): Promise<boolean> {
+    return this.revocations.isLive(sessionId, notAfter, () =>
+      this.repository.isLive(sessionId, Date.now()),
+    );
   }
 
   /** Clears both session cookies on a response. */

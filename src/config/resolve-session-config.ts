@@ -62,6 +62,7 @@ export function resolveSessionConfig(
   }
 
   const routePrefix = resolveRoutePrefix(extras.routes);
+  const store = resolveStore(options);
   return {
     access: { ...accessKey, ttlMs: accessTtlMs },
     refresh: {
@@ -80,8 +81,25 @@ export function resolveSessionConfig(
     cookies: resolveCookies(options.cookies, routePrefix),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     routePrefix,
-    store: resolveStore(options),
+    store,
+    revocation: resolveRevocation(options.revocation, store),
   };
+}
+
+function resolveRevocation(
+  value: SessionModuleOptions['revocation'],
+  store: ResolvedSessionConfig['store'],
+): ResolvedSessionConfig['revocation'] {
+  const cacheMs = duration('revocation.cacheMs', value?.cacheMs ?? 0);
+  const maxEntries = value?.maxEntries ?? 10_000;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new SessionConfigError('revocation.maxEntries', 'must be an integer >= 1');
+  }
+  if (cacheMs > 0 && store.kind !== 'redis') {
+    throw new SessionConfigError('revocation.cacheMs', 'needs the Redis store (its channel)');
+  }
+  const prefix = store.kind === 'redis' ? store.redis.keyPrefix : '';
+  return { cacheMs, maxEntries, channel: `${prefix}revocations` };
 }
 
 function resolveKey(

@@ -36,6 +36,8 @@ export interface ResolvedSessionConfig {
     refreshPath: string;
   };
   allowedOrigins: ReadonlySet<string>;
+  /** `cacheMs` 0 = strict: every request reads the store. */
+  revocation: { cacheMs: number; maxEntries: number; channel: string };
   /** Route prefix without slashes, or `null` when routes are off. */
   routePrefix: string | null;
   store:

@@ -95,6 +95,14 @@ export interface SessionCookieOptions {
   prefix?: boolean;
 }
 
+/** The optional revocation cache. */
+export interface SessionRevocationOptions {
+  /** How long a session read as live is served from memory; `0` = off. Default: `0`. */
+  cacheMs?: Duration;
+  /** Most sessions kept; the least recently read are dropped first. Default: `10000`. */
+  maxEntries?: number;
+}
+
 /** Options of `SessionModule.forRoot()` (and the value `forRootAsync`'s factory returns). */
 export interface SessionModuleOptions {
   /** Access-token options. Required. */
@@ -121,6 +129,12 @@ export interface SessionModuleOptions {
   customClaims?: string[];
   /** Cookie transport. */
   cookies?: SessionCookieOptions;
+  /**
+   * In-process cache of live sessions, so that a warm request costs no Redis read. Every
+   * revocation is announced on a Redis channel and dropped by every instance at once; while that
+   * channel is down the cache is bypassed. Off by default (one Redis read per request).
+   */
+  revocation?: SessionRevocationOptions;
   /** Origins (scheme://host[:port]) besides the request's own allowed to send cookie-authenticated writes. Default: `[]`. */
   allowedOrigins?: string[];
 }

@@ -49,7 +49,8 @@ export class AccessStrategy extends PassportStrategy(JwtStrategy) {
   /** Resolves to the principal, or `false` (401) when the session is no longer live. */
   async validate(decoded: Jwt): Promise<SessionPrincipal | false> {
     const principal = this.tokens.checkAccess(decoded);
-    return (await this.sessions.isLive(principal.sessionId)) ? principal : false;
+    const notAfter = principal.accessTokenExpiresAt.getTime();
+    return (await this.sessions.isLive(principal.sessionId, notAfter)) ? principal : false;
   }
 
   getPassportInstance(): { use(strategy: unknown): void } {

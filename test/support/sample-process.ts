@@ -21,8 +21,10 @@ export async function startSampleProcess(env: Record<string, string>): Promise<S
       'sample-app/dist/main.js is missing: run `npm run build:sample` (or `npm test`)',
     );
   }
+  // Only what the test gives: the run's own REDIS_URL / REDIS_CLUSTER_NODES must not leak in.
+  const { REDIS_URL: _url, REDIS_CLUSTER_NODES: _nodes, ...inherited } = process.env;
   const child: ChildProcess = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NO_COLOR: '1', PORT: '0', ...env },
+    env: { ...inherited, NO_COLOR: '1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
