@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AccessGuard } from './guards/access.guard.js';
+import { PassportAccessGuard } from './guards/passport-access.guard.js';
 import { LogoutGuard } from './guards/logout.guard.js';
 import { RefreshGuard } from './guards/refresh.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
@@ -30,6 +31,7 @@ import { TokenService } from './token.service.js';
     AccessStrategy,
     RefreshStrategy,
     AccessGuard,
+    PassportAccessGuard,
     RefreshGuard,
     LogoutGuard,
     RolesGuard,
@@ -44,6 +46,7 @@ import { TokenService } from './token.service.js';
     AccessStrategy,
     RefreshStrategy,
     AccessGuard,
+    PassportAccessGuard,
     RefreshGuard,
     RolesGuard,
   ],

@@ -1,18 +1,28 @@
-import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
 import type { CookieRequest } from '../http/http.types.js';
-import { hasAuthorizationHeader, readCookie } from '../http/request-tokens.js';
+import {
+  hasAuthorizationHeader,
+  isCrossSite,
+  isUnsafeMethod,
+  readCookie,
+} from '../http/request-tokens.js';
+import type { SessionPrincipal } from '../interfaces/session.interface.js';
 import { IS_PUBLIC_KEY, SESSION_CONFIG } from '../session.constants.js';
-import { AccessStrategy } from '../strategies/access.strategy.js';
-import { SessionAuthGuard } from './session-auth.guard.js';
+import { CrossSiteRequestException, SessionUnauthorizedException } from '../session.exceptions.js';
+import { SessionService } from '../session.service.js';
+import { extractAccessToken } from '../strategies/access.strategy.js';
+import { TokenService } from '../token.service.js';
 
 /**
- * Lets a request through when it carries a valid access token (Bearer header or access cookie)
- * whose session is still live; `@CurrentSession()` then gives its principal. Routes marked
- * `@Public()` pass untouched, so it can be installed globally with `APP_GUARD`.
+ * Lets a request through when it carries a valid access token (Bearer header or access cookie,
+ * never query or body) whose session is still live; `@CurrentSession()` then gives its
+ * principal. Routes marked `@Public()` pass untouched, so it can be installed globally with
+ * `APP_GUARD`. Verifies through `TokenService` directly: the same checks as the passport-jwt
+ * `AccessStrategy` (see `PassportAccessGuard`), without passport's per-request machinery.
  *
- * Meant to be extended: override `canActivate`, `handleRequest` or `usesCookie` in a subclass.
+ * Meant to be extended: `extractToken`, `validate`, `usesCookie` and `getRequest` are hooks.
  * @example
  * ```ts
  * @UseGuards(AccessGuard)
@@ -20,24 +30,55 @@ import { SessionAuthGuard } from './session-auth.guard.js';
  * ```
  */
 @Injectable()
-export class AccessGuard extends SessionAuthGuard {
+export class AccessGuard implements CanActivate {
   constructor(
-    @Inject(SESSION_CONFIG) config: ResolvedSessionConfig,
-    strategy: AccessStrategy,
+    @Inject(SESSION_CONFIG) protected readonly config: ResolvedSessionConfig,
+    protected readonly tokens: TokenService,
+    protected readonly sessions: SessionService,
     protected readonly reflector: Reflector,
-  ) {
-    super(config, [strategy.name]);
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (isPublic) return true;
-    return super.canActivate(context);
+    const request = this.getRequest(context);
+    if (
+      isUnsafeMethod(request) &&
+      this.usesCookie(request) &&
+      isCrossSite(request, this.config.allowedOrigins)
+    ) {
+      throw new CrossSiteRequestException();
+    }
+    const token = this.extractToken(request);
+    if (!token) throw new SessionUnauthorizedException();
+    request.user = await this.validate(token);
+    return true;
   }
 
+  /** The request (override for GraphQL or WebSockets). */
+  protected getRequest(context: ExecutionContext): CookieRequest & { user?: SessionPrincipal } {
+    return context.switchToHttp().getRequest();
+  }
+
+  /** The access token: Bearer header, else the access cookie. */
+  protected extractToken(request: CookieRequest): string | undefined {
+    return extractAccessToken(request, this.config);
+  }
+
+  /** The principal of a valid token whose session is live; throws 401 (or 503) otherwise. */
+  protected async validate(token: string): Promise<SessionPrincipal> {
+    const principal = this.tokens.verifyAccess(token);
+    const notAfter = principal.accessTokenExpiresAt.getTime();
+    if (!(await this.sessions.isLive(principal.sessionId, notAfter))) {
+      throw new SessionUnauthorizedException();
+    }
+    return principal;
+  }
+
+  /** Whether this request authenticates with the cookie (and so needs the same-site check). */
   protected usesCookie(request: CookieRequest): boolean {
     return (
       !hasAuthorizationHeader(request) &&

@@ -24,7 +24,7 @@ export function extractAccessToken(
 }
 
 /**
- * passport-jwt strategy of `AccessGuard`: jsonwebtoken checks signature, pinned algorithm, `exp`,
+ * passport-jwt strategy of `PassportAccessGuard` (and `POST /auth/logout`): jsonwebtoken checks signature, pinned algorithm, `exp`,
  * `nbf`, `iss` and `aud`; `TokenService` checks header and claims; then the session must be live.
  */
 @Injectable()

@@ -1,0 +1,46 @@
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
+import type { CookieRequest } from '../http/http.types.js';
+import { hasAuthorizationHeader, readCookie } from '../http/request-tokens.js';
+import { IS_PUBLIC_KEY, SESSION_CONFIG } from '../session.constants.js';
+import { AccessStrategy } from '../strategies/access.strategy.js';
+import { SessionAuthGuard } from './session-auth.guard.js';
+
+/**
+ * `AccessGuard`'s checks through `@nestjs/passport` and the module's passport-jwt strategy
+ * (`AccessStrategy`), for apps that compose it with passport's machinery. Same answers as
+ * `AccessGuard`, which skips passport's per-request cost and is what the module's routes use.
+ * @example
+ * ```ts
+ * @UseGuards(PassportAccessGuard)
+ * @Get('me') me(@CurrentSession() session: SessionPrincipal) { return session; }
+ * ```
+ */
+@Injectable()
+export class PassportAccessGuard extends SessionAuthGuard {
+  constructor(
+    @Inject(SESSION_CONFIG) config: ResolvedSessionConfig,
+    strategy: AccessStrategy,
+    protected readonly reflector: Reflector,
+  ) {
+    super(config, [strategy.name]);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    return super.canActivate(context);
+  }
+
+  protected usesCookie(request: CookieRequest): boolean {
+    return (
+      !hasAuthorizationHeader(request) &&
+      this.config.cookies.enabled &&
+      readCookie(request, this.config.cookies.accessName) !== undefined
+    );
+  }
+}
