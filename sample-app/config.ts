@@ -21,6 +21,8 @@ export interface SampleConfig {
   rateLimitPerMinute: number;
   /** What start-up should tell the operator (never a secret). */
   notices: SampleNotice[];
+  /** `BENCH=1`: routes and user store of `npm run bench` (`sample-app/bench/`). Default: off. */
+  bench: boolean;
 }
 
 /** An environment variable with a bad value. The message names the variable, never a secret. */
@@ -142,14 +144,32 @@ function redisUrl(env: NodeJS.ProcessEnv): { url: string; host: string } | undef
   return { url: raw, host: url.host };
 }
 
+/** Seeds of a Redis Cluster: comma-separated `host:port` (`[v6]:port` for IPv6). */
+function redisClusterNodes(env: NodeJS.ProcessEnv): { host: string; port: number }[] | undefined {
+  const raw = read(env, 'REDIS_CLUSTER_NODES');
+  if (raw === undefined) return undefined;
+  // The value is never repeated: a URL put there by mistake could carry a password.
+  const bad = new SampleConfigError(
+    'REDIS_CLUSTER_NODES',
+    'must be comma-separated host:port seeds such as 10.0.0.1:7000,10.0.0.2:7000',
+  );
+  const nodes: { host: string; port: number }[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65_535) throw bad;
+    nodes.push({ host: match[1] ?? match[2], port });
+  }
+  if (nodes.length === 0) throw bad;
+  return nodes;
+}
+
 /** Variables of features the library does not have yet: refuse what cannot be honoured. */
 function checkNotYetSupported(env: NodeJS.ProcessEnv): void {
   const adapter = read(env, 'HTTP_ADAPTER');
   if (adapter !== undefined && adapter !== 'express') {
     throw new SampleConfigError('HTTP_ADAPTER', `must be "express" (got "${adapter}")`);
-  }
-  if (read(env, 'REDIS_CLUSTER_NODES') !== undefined) {
-    throw new SampleConfigError('REDIS_CLUSTER_NODES', 'is not supported yet: use REDIS_URL');
   }
 }
 
@@ -187,16 +207,31 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
   };
 
   const redis = redisUrl(env);
+  const clusterNodes = redisClusterNodes(env);
+  if (redis && clusterNodes) {
+    throw new SampleConfigError('REDIS_CLUSTER_NODES', 'cannot be set together with REDIS_URL');
+  }
+  // REDIS_KEY_PREFIX is for tests sharing one Redis; apps keep the default `sess:`.
+  const keyPrefix = read(env, 'REDIS_KEY_PREFIX');
   if (redis) {
-    // REDIS_KEY_PREFIX is for tests sharing one Redis; apps keep the default `sess:`.
-    const keyPrefix = read(env, 'REDIS_KEY_PREFIX');
     session.redis = { url: redis.url, ...(keyPrefix ? { keyPrefix } : {}) };
     notices.push({ level: 'log', message: `Sessions are stored in Redis at ${redis.host}` });
+  } else if (clusterNodes) {
+    session.redis = { cluster: { nodes: clusterNodes }, ...(keyPrefix ? { keyPrefix } : {}) };
+    const seeds = clusterNodes.map(({ host, port }) =>
+      host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    );
+    notices.push({
+      level: 'log',
+      message: `Sessions are stored in Redis Cluster (seed nodes ${seeds.join(', ')})`,
+    });
   } else {
     session.repository = new MemorySessionRepository();
     notices.push({
       level: 'warn',
-      message: 'REDIS_URL is not set: sessions are kept in memory and lost on restart',
+      message:
+        'Neither REDIS_URL nor REDIS_CLUSTER_NODES is set: sessions are kept in memory and lost ' +
+        'on restart',
     });
   }
   if (!session.cookies?.secure) {
@@ -212,5 +247,13 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
       message: 'RATE_LIMIT_PER_MINUTE=0: login and refresh are not rate-limited',
     });
   }
-  return { port, session, rateLimitPerMinute, notices };
+  const bench = boolean(env, 'BENCH', false);
+  if (bench) {
+    notices.push({
+      level: 'warn',
+      message:
+        'BENCH is on: /bench routes and a user store without password hashing (benchmarks only)',
+    });
+  }
+  return { port, session, rateLimitPerMinute, notices, bench };
 }

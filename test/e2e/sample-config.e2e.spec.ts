@@ -86,11 +86,52 @@ describe('sampleOptionsFromEnv', () => {
     ['ALLOWED_ORIGINS', 'a.example'],
     ['REDIS_URL', 'http://localhost:6379'],
     ['HTTP_ADAPTER', 'koa'],
-    ['REDIS_CLUSTER_NODES', '127.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1'],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1:0'],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1:7000,:7001'],
+    ['REDIS_CLUSTER_NODES', ','],
   ])('refuses %s=%s with an error naming the variable', (name, value) => {
     const call = (): SampleConfig => sampleOptionsFromEnv({ ...SECRETS, [name]: value });
     expect(call).toThrow(SampleConfigError);
     expect(call).toThrow(new RegExp(`^Environment variable ${name} `));
+  });
+
+  it('reads REDIS_CLUSTER_NODES as Redis Cluster seeds, with the key prefix, and logs them', () => {
+    const { session, notices } = sampleOptionsFromEnv({
+      ...SECRETS,
+      REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b.internal:7001,[::1]:7002 ',
+      REDIS_KEY_PREFIX: 'test:',
+    });
+    expect(session.redis).toEqual({
+      cluster: {
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: 'redis-b.internal', port: 7001 },
+          { host: '::1', port: 7002 },
+        ],
+      },
+      keyPrefix: 'test:',
+    });
+    expect(session.repository).toBeUndefined();
+    expect(notices).toContainEqual({
+      level: 'log',
+      message:
+        'Sessions are stored in Redis Cluster (seed nodes 10.0.0.1:7000, redis-b.internal:7001, [::1]:7002)',
+    });
+  });
+
+  it('refuses REDIS_URL and REDIS_CLUSTER_NODES together, and never repeats a bad seed list', () => {
+    expect(() =>
+      sampleOptionsFromEnv({
+        ...SECRETS,
+        REDIS_URL: 'redis://h:6379',
+        REDIS_CLUSTER_NODES: 'h:7000',
+      }),
+    ).toThrow(/^Environment variable REDIS_CLUSTER_NODES cannot be set together with REDIS_URL$/);
+    const withPassword = (): SampleConfig =>
+      sampleOptionsFromEnv({ ...SECRETS, REDIS_CLUSTER_NODES: 'redis://:hunter2@h:7000' });
+    expect(withPassword).toThrow(/^Environment variable REDIS_CLUSTER_NODES must be /);
+    expect(withPassword).not.toThrow(/hunter2/);
   });
 
   it('names a bad secret without printing it', () => {

@@ -27,11 +27,27 @@ const INSTALL_HINT =
   'redis-server was not found on PATH. Install it ("apt-get install -y redis-server" on ' +
   'Debian/Ubuntu, "brew install redis" on macOS), or set REDIS_URL to a Redis the tests may use.';
 
+/** Options of `startRedisServer()`. */
+export interface RedisServerOptions {
+  /** The port to use. Default: a free one. */
+  port?: number;
+  /** More command-line arguments, given the chosen port (cluster mode, for instance). */
+  args?: (port: number) => string[];
+  /** A config file, given first (a sentinel needs one it can write). Default: none. */
+  configFile?: string;
+}
+
+/** What a server is started with, besides its port and the defaults. */
+interface LaunchSpec {
+  configFile?: string;
+  extra: string[];
+}
+
 /**
  * Starts a real `redis-server` on a free port (or `opts.port`) and resolves once it answers PING.
  * It keeps nothing on disk and dies with the test process.
  */
-export async function startRedisServer(opts: { port?: number } = {}): Promise<RedisServerHandle> {
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const binary = findOnPath('redis-server');
   if (!binary) throw new Error(INSTALL_HINT);
   let attempt = 0;
@@ -39,8 +55,9 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
     attempt += 1;
     const port = opts.port ?? (await freePort());
     try {
-      const server = await launch(binary, port);
-      return makeHandle(binary, port, server);
+      const spec = { configFile: opts.configFile, extra: opts.args?.(port) ?? [] };
+      const server = await launch(binary, port, spec);
+      return makeHandle(binary, port, spec, server);
     } catch (error) {
       // Another process may have taken the free port between our probe and the spawn.
       if (opts.port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
@@ -48,7 +65,12 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
   }
 }
 
-function makeHandle(binary: string, port: number, first: RunningServer): RedisServerHandle {
+function makeHandle(
+  binary: string,
+  port: number,
+  spec: LaunchSpec,
+  first: RunningServer,
+): RedisServerHandle {
   let current: RunningServer | null = first;
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     const server = current;
@@ -62,7 +84,7 @@ function makeHandle(binary: string, port: number, first: RunningServer): RedisSe
     kill: () => end('SIGKILL'),
     async restart() {
       await end('SIGTERM');
-      current = await launch(binary, port);
+      current = await launch(binary, port, spec);
     },
   };
 }
@@ -71,8 +93,9 @@ interface RunningServer {
   terminate(signal: NodeJS.Signals): Promise<void>;
 }
 
-async function launch(binary: string, port: number): Promise<RunningServer> {
+async function launch(binary: string, port: number, spec: LaunchSpec): Promise<RunningServer> {
   const args = [
+    ...(spec.configFile ? [spec.configFile] : []),
     '--port',
     String(port),
     '--bind',
@@ -85,6 +108,7 @@ async function launch(binary: string, port: number): Promise<RunningServer> {
     'no',
     '--loglevel',
     'warning',
+    ...spec.extra,
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

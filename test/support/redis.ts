@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions } from 'ioredis';
+import { parseClusterNodes, type ClusterNodeAddress } from './redis-cluster.js';
 
 /** The Redis the tests use: `REDIS_URL`, set by the caller or by `global-setup.ts`. */
 export function redisUrl(): string {
@@ -55,6 +56,41 @@ export async function deleteByPrefix(client: Redis, prefix: string): Promise<num
   let deleted = 0;
   for (let i = 0; i < keys.length; i += 500) {
     deleted += await client.del(...keys.slice(i, i + 500));
+  }
+  return deleted;
+}
+
+/** The test cluster's seed nodes: `REDIS_CLUSTER_NODES`, set by the caller or by `global-setup.ts`. */
+export function redisClusterNodes(): ClusterNodeAddress[] {
+  const nodes = process.env.REDIS_CLUSTER_NODES;
+  if (!nodes) {
+    throw new Error(
+      'REDIS_CLUSTER_NODES is not set: run the tests through jest (its global setup starts a ' +
+        'three-master cluster) or set it to host:port seeds of a Redis Cluster the tests may use.',
+    );
+  }
+  return parseClusterNodes(nodes);
+}
+
+/** A new ioredis `Cluster` client for `redisClusterNodes()`; the caller quits it. */
+export function createTestCluster(options: ClusterOptions = {}): Cluster {
+  return new Cluster(redisClusterNodes(), {
+    ...options,
+    redisOptions: { maxRetriesPerRequest: 1, ...options.redisOptions },
+  });
+}
+
+/**
+ * Deletes every key starting with `prefix` on every master of `cluster`: SCAN on each (a SCAN
+ * through the cluster client would see one node only), then DEL key by key (one DEL of keys from
+ * several slots is a CROSSSLOT error).
+ */
+export async function deleteByPrefixOnCluster(cluster: Cluster, prefix: string): Promise<number> {
+  let deleted = 0;
+  for (const node of cluster.nodes('master')) {
+    const keys = await scanByPrefix(node, prefix);
+    const replies = await Promise.all(keys.map((key) => node.del(key)));
+    deleted += replies.reduce((sum, n) => sum + n, 0);
   }
   return deleted;
 }
