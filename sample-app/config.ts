@@ -204,6 +204,7 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 0, 1_000_000),
     cookies: { secure: boolean(env, 'COOKIE_SECURE', true) },
     allowedOrigins: allowedOrigins(env),
+    revocation: { cacheMs: duration(env, 'REVOCATION_CACHE_MS', '0', true) },
   };
 
   const redis = redisUrl(env);
@@ -226,6 +227,9 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
       message: `Sessions are stored in Redis Cluster (seed nodes ${seeds.join(', ')})`,
     });
   } else {
+    if (session.revocation?.cacheMs) {
+      throw new SampleConfigError('REVOCATION_CACHE_MS', 'needs REDIS_URL or REDIS_CLUSTER_NODES');
+    }
     session.repository = new MemorySessionRepository();
     notices.push({
       level: 'warn',

@@ -90,6 +90,8 @@ describe('sampleOptionsFromEnv', () => {
     ['REDIS_CLUSTER_NODES', '127.0.0.1:0'],
     ['REDIS_CLUSTER_NODES', '127.0.0.1:7000,:7001'],
     ['REDIS_CLUSTER_NODES', ','],
+    ['REVOCATION_CACHE_MS', 'soon'],
+    ['REVOCATION_CACHE_MS', '5s'], // without Redis: the memory store has no channel
   ])('refuses %s=%s with an error naming the variable', (name, value) => {
     const call = (): SampleConfig => sampleOptionsFromEnv({ ...SECRETS, [name]: value });
     expect(call).toThrow(SampleConfigError);
