@@ -9,6 +9,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { SafeErrorFilter, SessionModule } from 'nest-redis-sessions';
 import { AppController } from './app.controller.js';
 import { LoginController } from './auth/login.controller.js';
+import { withBench } from './bench/bench.module.js';
 import { sampleOptionsFromEnv, type SampleConfig } from './config.js';
 import { MeController } from './profile/me.controller.js';
 import { UsersService } from './users/users.service.js';
@@ -29,7 +30,7 @@ export class AppModule implements OnApplicationBootstrap {
    */
   static register(env: NodeJS.ProcessEnv = process.env): DynamicModule {
     const config = sampleOptionsFromEnv(env);
-    return {
+    const app: DynamicModule = {
       module: AppModule,
       imports: [SessionModule.forRoot(config.session), ...rateLimiting(config.rateLimitPerMinute)],
       controllers: [LoginController, MeController, AppController],
@@ -39,6 +40,7 @@ export class AppModule implements OnApplicationBootstrap {
         { provide: APP_FILTER, useClass: SafeErrorFilter },
       ],
     };
+    return config.bench ? withBench(app, config.session.accessToken.secret) : app;
   }
 
   onApplicationBootstrap(): void {

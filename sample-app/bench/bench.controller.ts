@@ -1,0 +1,33 @@
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { CurrentSession, PassportAccessGuard, type SessionPrincipal } from 'nest-redis-sessions';
+import type { MeResponse } from '../profile/me.controller.js';
+
+/**
+ * The extra rows of `npm run bench`: the handler of `GET /public` behind the guards that users
+ * write by hand with `@nestjs/passport` and passport-jwt (no session check), and `GET /me`'s
+ * handler behind the module's passport variant of `AccessGuard`.
+ */
+@Controller('bench')
+export class BenchController {
+  /** Hand-written passport-jwt guard, string secret. */
+  @Get('passport-string')
+  @UseGuards(AuthGuard('bench-jwt-string'))
+  passportString(): { ok: true } {
+    return { ok: true };
+  }
+
+  /** Hand-written passport-jwt guard, `KeyObject` secret. */
+  @Get('passport-key')
+  @UseGuards(AuthGuard('bench-jwt-key'))
+  passportKey(): { ok: true } {
+    return { ok: true };
+  }
+
+  /** `PassportAccessGuard`: `AccessGuard`'s checks through passport. */
+  @Get('passport-access-guard')
+  @UseGuards(PassportAccessGuard)
+  passportAccessGuard(@CurrentSession() session: SessionPrincipal): MeResponse {
+    return { userId: session.userId, sessionId: session.sessionId, role: session.role };
+  }
+}
