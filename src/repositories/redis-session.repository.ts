@@ -97,9 +97,7 @@ export class RedisSessionRepository extends SessionRepository {
         record.lastSeenAt,
         record.idleExpiresAt,
         record.absoluteExpiresAt,
-        record.userAgent,
-        record.ip,
-        this.deadline(),
+        ...splitUserAgent(record.userAgent, record.ip, this.deadline()),
       ),
     );
     if (!Array.isArray(evicted)) throw this.late();
@@ -120,9 +118,7 @@ export class RedisSessionRepository extends SessionRepository {
         input.now,
         input.graceMs,
         input.idleMs,
-        input.userAgent,
-        input.ip,
-        this.deadline(),
+        ...splitUserAgent(input.userAgent, input.ip, this.deadline()),
       ),
     );
     const [status, ...fields] = reply;
@@ -223,7 +219,7 @@ export class RedisSessionRepository extends SessionRepository {
 
   /** Builds a record from HMGET-ordered fields, or `null` when any required field is missing. */
   private toRecord(sessionId: string, f: Reply[]): SessionRecord | null {
-    const [u, r, c, j, pj, pt, ca, ls, ie, ae, ua, ip] = f;
+    const [u, r, c, j, pj, pt, ca, ls, ie, ae, ua, ip, ub, uc, ud] = f;
     const numbers = [pt, ca, ls, ie, ae].map((v) => Number(v));
     if (
       typeof u !== 'string' ||
@@ -244,7 +240,7 @@ export class RedisSessionRepository extends SessionRepository {
       lastSeenAt: numbers[2],
       idleExpiresAt: numbers[3],
       absoluteExpiresAt: numbers[4],
-      userAgent: ua ?? '',
+      userAgent: [ua, ub, uc, ud].map((piece) => piece ?? '').join(''),
       ip: ip ?? '',
     };
   }
@@ -263,6 +259,29 @@ export class RedisSessionRepository extends SessionRepository {
       throw new SessionStoreUnavailableException({ cause: error });
     }
   }
+}
+
+/** Bytes of one user agent piece: listpack keeps values up to 64 bytes (hash-max-listpack-value). */
+const PIECE_BYTES = 64;
+
+/**
+ * The script arguments `ua, ip, deadline, ub, uc, ud`: the user agent cut into pieces of at most
+ * 64 bytes (never inside a character); the last piece takes whatever remains past 192 bytes.
+ */
+function splitUserAgent(userAgent: string, ip: string, deadline: number): ScriptArg[] {
+  const pieces = ['', '', '', ''];
+  let index = 0;
+  let bytes = 0;
+  for (const char of userAgent) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > PIECE_BYTES && index < pieces.length - 1) {
+      index += 1;
+      bytes = 0;
+    }
+    pieces[index] += char;
+    bytes += size;
+  }
+  return [pieces[0], ip, deadline, pieces[1], pieces[2], pieces[3]];
 }
 
 /** The command timeout an app's own client was created with (0: none). */

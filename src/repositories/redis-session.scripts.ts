@@ -5,7 +5,8 @@
  *
  * Session hash fields: u user id, r role, c claims JSON, j current refresh jti, pj previous jti,
  * pt when pj was retired (ms), ca created, ls last seen, ie idle expiry, ae absolute expiry (ms),
- * ua user agent, ip. A session key always has PEXPIREAT min(ie, ae); the index key always has
+ * ua ub uc ud the user agent in pieces of at most 64 bytes (a longer value would turn the hash from
+ * a compact listpack into a hashtable and double its memory), ip. A session key always has PEXPIREAT min(ie, ae); the index key always has
  * PEXPIREAT of its highest score, so it outlives every session it lists and nothing more.
  */
 
@@ -23,6 +24,9 @@ export const SESSION_FIELDS = [
   'ae',
   'ua',
   'ip',
+  'ub',
+  'uc',
+  'ud',
 ] as const;
 
 const FIELDS_LUA = SESSION_FIELDS.map((f) => `'${f}'`).join(', ');
@@ -41,6 +45,16 @@ local function too_late(deadline)
 end
 `;
 
+// Stores the user agent pieces ub, uc, ud (ua is set with the other fields): empty ones are
+// deleted rather than stored, to keep the hash small.
+const SET_UA_PIECES = `
+local function set_ua_pieces(key, ub, uc, ud)
+  for field, value in pairs({ ub = ub, uc = uc, ud = ud }) do
+    if value == '' then redis.call('HDEL', key, field) else redis.call('HSET', key, field, value) end
+  end
+end
+`;
+
 // Re-applies the index TTL from its highest score (the latest session expiry).
 const EXPIRE_INDEX = `
 local function expire_index(index)
@@ -51,9 +65,9 @@ end
 
 /**
  * KEYS: session, index. ARGV: random part, now, max sessions, key base, then u r c j ca ls ie ae ua
- * ip, then the deadline. Returns the random parts of the evicted sessions, or 'late'.
+ * ip, then the deadline, then ub uc ud. Returns the random parts of the evicted sessions, or 'late'.
  */
-export const CREATE_SCRIPT = `${EXPIRE_INDEX}${TOO_LATE}
+export const CREATE_SCRIPT = `${EXPIRE_INDEX}${TOO_LATE}${SET_UA_PIECES}
 if too_late(tonumber(ARGV[15])) then return 'late' end
 local now = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
@@ -63,6 +77,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('HSET', KEYS[1], 'u', ARGV[5], 'r', ARGV[6], 'c', ARGV[7], 'j', ARGV[8], 'pj', '',
   'pt', '0', 'ca', ARGV[9], 'ls', ARGV[10], 'ie', ARGV[11], 'ae', ARGV[12], 'ua', ARGV[13],
   'ip', ARGV[14])
+set_ua_pieces(KEYS[1], ARGV[16], ARGV[17], ARGV[18])
 redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', expires))
 redis.call('ZADD', KEYS[2], expires, ARGV[1])
 local evicted = {}
@@ -94,10 +109,10 @@ return evicted
 
 /**
  * KEYS: session, index. ARGV: random part, presented jti, next jti, now, grace ms, idle ms, ua, ip,
- * deadline. Returns {'rotated', fields...}, {'grace', fields...}, {'reused', user id},
+ * deadline, ub, uc, ud. Returns {'rotated', fields...}, {'grace', fields...}, {'reused', user id},
  * {'missing'} or {'late'}.
  */
-export const ROTATE_SCRIPT = `${EXPIRE_INDEX}${TOO_LATE}
+export const ROTATE_SCRIPT = `${EXPIRE_INDEX}${TOO_LATE}${SET_UA_PIECES}
 if too_late(tonumber(ARGV[9])) then return { 'late' } end
 local f = redis.call('HMGET', KEYS[1], ${FIELDS_LUA})
 if not f[1] then return { 'missing' } end
@@ -115,6 +130,7 @@ if f[4] == ARGV[2] then
   local next_idle_s = string.format('%.0f', next_idle)
   redis.call('HSET', KEYS[1], 'pj', f[4], 'pt', ARGV[4], 'j', ARGV[3], 'ie', next_idle_s,
     'ls', ARGV[4], 'ua', ARGV[7], 'ip', ARGV[8])
+  set_ua_pieces(KEYS[1], ARGV[10], ARGV[11], ARGV[12])
   redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', expires))
   redis.call('ZADD', KEYS[2], expires, ARGV[1])
   expire_index(KEYS[2])
@@ -125,6 +141,9 @@ if f[4] == ARGV[2] then
   f[9] = next_idle_s
   f[11] = ARGV[7]
   f[12] = ARGV[8]
+  f[13] = ARGV[10]
+  f[14] = ARGV[11]
+  f[15] = ARGV[12]
   return { 'rotated', unpack(f) }
 end
 local retired = tonumber(f[6]) or 0

@@ -87,6 +87,37 @@ describe('RedisSessionRepository in Redis', () => {
     expect(indexTtl).toBeLessThanOrEqual(record.absoluteExpiresAt - before);
   });
 
+  it('keeps a session with a browser-sized user agent in the compact listpack encoding', async () => {
+    // A 100-200 byte user agent in one field would exceed hash-max-listpack-value (64 bytes) and
+    // turn the hash into a hashtable, doubling its memory: it is stored in 64-byte pieces.
+    const userAgent =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+      'Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0 ünï';
+    const record = sessionRecord({ userAgent, claims: '' });
+    await repo.create(record, 0);
+    const { session } = keysOf(record.sessionId);
+    await expect(client.object('ENCODING', session)).resolves.toBe('listpack');
+    await expect(repo.get(record.sessionId, record.createdAt)).resolves.toMatchObject({
+      userAgent,
+    });
+
+    const rotated = await repo.rotate({
+      sessionId: record.sessionId,
+      presentedJti: record.currentJti,
+      nextJti: randomId(),
+      now: record.createdAt + 1,
+      graceMs: 0,
+      idleMs: HOUR,
+      userAgent: 'short agent',
+      ip: '10.0.0.9',
+    });
+    expect(rotated).toMatchObject({ status: 'rotated', record: { userAgent: 'short agent' } });
+    await expect(repo.get(record.sessionId, record.createdAt + 2)).resolves.toMatchObject({
+      userAgent: 'short agent',
+    });
+    await expect(client.object('ENCODING', session)).resolves.toBe('listpack');
+  });
+
   it('never lets a rotation push the TTL past the absolute expiry', async () => {
     const createdAt = Date.now();
     const record = sessionRecord({
