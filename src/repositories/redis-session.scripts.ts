@@ -45,12 +45,16 @@ local function too_late(deadline)
 end
 `;
 
-// Stores the user agent pieces ub, uc, ud (ua is set with the other fields): empty ones are
-// deleted rather than stored, to keep the hash small.
+// Stores the user agent pieces ub, uc, ud (ua is set with the other fields); an empty piece is
+// not stored, and deleted only where the session had one (`had` holds the old values or false).
 const SET_UA_PIECES = `
-local function set_ua_pieces(key, ub, uc, ud)
-  for field, value in pairs({ ub = ub, uc = uc, ud = ud }) do
-    if value == '' then redis.call('HDEL', key, field) else redis.call('HSET', key, field, value) end
+local function set_ua_pieces(key, pieces, had)
+  for i, field in ipairs({ 'ub', 'uc', 'ud' }) do
+    if pieces[i] ~= '' then
+      redis.call('HSET', key, field, pieces[i])
+    elseif had[i] then
+      redis.call('HDEL', key, field)
+    end
   end
 end
 `;
@@ -77,7 +81,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('HSET', KEYS[1], 'u', ARGV[5], 'r', ARGV[6], 'c', ARGV[7], 'j', ARGV[8], 'pj', '',
   'pt', '0', 'ca', ARGV[9], 'ls', ARGV[10], 'ie', ARGV[11], 'ae', ARGV[12], 'ua', ARGV[13],
   'ip', ARGV[14])
-set_ua_pieces(KEYS[1], ARGV[16], ARGV[17], ARGV[18])
+set_ua_pieces(KEYS[1], { ARGV[16], ARGV[17], ARGV[18] }, { false, false, false })
 redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', expires))
 redis.call('ZADD', KEYS[2], expires, ARGV[1])
 local evicted = {}
@@ -130,7 +134,7 @@ if f[4] == ARGV[2] then
   local next_idle_s = string.format('%.0f', next_idle)
   redis.call('HSET', KEYS[1], 'pj', f[4], 'pt', ARGV[4], 'j', ARGV[3], 'ie', next_idle_s,
     'ls', ARGV[4], 'ua', ARGV[7], 'ip', ARGV[8])
-  set_ua_pieces(KEYS[1], ARGV[10], ARGV[11], ARGV[12])
+  set_ua_pieces(KEYS[1], { ARGV[10], ARGV[11], ARGV[12] }, { f[13], f[14], f[15] })
   redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', expires))
   redis.call('ZADD', KEYS[2], expires, ARGV[1])
   expire_index(KEYS[2])
