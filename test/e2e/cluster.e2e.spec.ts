@@ -11,18 +11,20 @@ import {
 } from '../support/redis.js';
 import {
   bearer,
-  cookieHeader,
   e2eEnv,
   expectError,
   login,
+  me,
   MemoryLogger,
+  refresh,
   setCookie,
   sleep,
   startApp,
+  useApp,
   waitFor,
   type HttpServer,
+  type KeyStore,
   type LoggedIn,
-  type TestApp,
 } from './e2e-helpers.js';
 
 /** The demo users: with three masters and the usual even split, each lives on its own master. */
@@ -35,16 +37,6 @@ function clusterEnv(
 ): ReturnType<typeof e2eEnv> {
   const { REDIS_URL: _single, ...env } = e2eEnv(name);
   return { ...env, REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES ?? '', ...overrides };
-}
-
-function me(server: HttpServer, accessToken: string): request.Test {
-  return request(server).get('/me').set('Authorization', bearer(accessToken));
-}
-
-function refresh(server: HttpServer, refreshToken: string): request.Test {
-  return request(server)
-    .post('/auth/refresh')
-    .set('Cookie', cookieHeader({ refresh_token: refreshToken }));
 }
 
 function sessionIds(server: HttpServer, accessToken: string): Promise<string[]> {
@@ -75,20 +67,15 @@ afterAll(async () => {
   await cluster.quit();
 });
 
+/** The keys of the apps below, on every master of the test cluster. */
+const onCluster: KeyStore = {
+  deleteByPrefix: (prefix) => deleteByPrefixOnCluster(cluster, prefix),
+};
+
 describe('sample app on Redis Cluster (REDIS_CLUSTER_NODES)', () => {
   const env = clusterEnv('e2e-cluster');
   const logger = new MemoryLogger();
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startApp(env, logger);
-  });
-  afterEach(async () => {
-    await deleteByPrefixOnCluster(cluster, env.REDIS_KEY_PREFIX);
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
+  const t = useApp(env, onCluster, { cleanEach: true, logger });
 
   it('says in its log that sessions are in Redis Cluster, naming the seeds only', () => {
     const log = logger.lines.join('\n');
@@ -175,16 +162,7 @@ describe('sample app on Redis Cluster (REDIS_CLUSTER_NODES)', () => {
 });
 
 describe('sample app on Redis Cluster: refresh reuse after the grace window', () => {
-  const env = clusterEnv('e2e-cluster-reuse', { REUSE_GRACE: '1s' });
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startApp(env);
-  });
-  afterAll(async () => {
-    await deleteByPrefixOnCluster(cluster, env.REDIS_KEY_PREFIX);
-    await t.app.close();
-  });
+  const t = useApp(clusterEnv('e2e-cluster-reuse', { REUSE_GRACE: '1s' }), onCluster);
 
   it('answers a replay inside the grace window, and revokes the session on one after it, for users on every master', async () => {
     const rotations = await Promise.all(
@@ -214,16 +192,7 @@ describe('sample app on Redis Cluster: refresh reuse after the grace window', ()
 });
 
 describe('sample app on Redis Cluster with MAX_SESSIONS_PER_USER=2', () => {
-  const env = clusterEnv('e2e-cluster-max', { MAX_SESSIONS_PER_USER: '2' });
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startApp(env);
-  });
-  afterAll(async () => {
-    await deleteByPrefixOnCluster(cluster, env.REDIS_KEY_PREFIX);
-    await t.app.close();
-  });
+  const t = useApp(clusterEnv('e2e-cluster-max', { MAX_SESSIONS_PER_USER: '2' }), onCluster);
 
   it.each(USERS)('ends the oldest session of %s on the third login', async (user) => {
     const oldest = await login(t.server, user, 'one');

@@ -1,16 +1,13 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
 import {
   bearer,
   cookieHeader,
-  e2eEnv,
   expectError,
   login,
-  startApp,
+  me,
+  useSampleApp,
   type HttpServer,
   type LoggedIn,
-  type TestApp,
 } from './e2e-helpers.js';
 
 const HOST = 'sample.test:8080';
@@ -18,21 +15,11 @@ const OWN_ORIGIN = `http://${HOST}`;
 const ALLOWED = 'https://app.example';
 const EVIL = 'https://evil.example';
 
-const env = e2eEnv('e2e-cross-site', { ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` });
-let t: TestApp;
-let redis: Redis;
-
-beforeAll(async () => {
-  t = await startApp(env);
-  redis = createTestClient();
-});
-afterEach(async () => {
-  await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-});
-afterAll(async () => {
-  await t.app.close();
-  await redis.quit();
-});
+const t = useSampleApp(
+  'e2e-cross-site',
+  { ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` },
+  { cleanEach: true },
+);
 
 /** A request as a browser on `HOST` would send it, with the given extra headers. */
 function send(
@@ -53,7 +40,7 @@ function accessCookie(session: LoggedIn): Record<string, string> {
 }
 
 async function isAlive(session: LoggedIn): Promise<boolean> {
-  const res = await request(t.server).get('/me').set('Authorization', bearer(session.accessToken));
+  const res = await me(t.server, session.accessToken);
   return res.status === 200;
 }
 

@@ -1,7 +1,8 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { createSampleApp } from '../../sample-app/bootstrap.js';
 import request, { type Response } from 'supertest';
-import { redisUrl, uniquePrefix } from '../support/redis.js';
+import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 
 /** What supertest's `request()` accepts: the app's HTTP server. */
 export type HttpServer = Parameters<typeof request>[0];
@@ -15,11 +16,11 @@ export const PASSWORDS: Record<string, string> = {
   admin: 'admin-password-1',
 };
 
+/** The environment of one sample-app instance, with the key prefix it stores under. */
+export type E2eEnv = NodeJS.ProcessEnv & { REDIS_KEY_PREFIX: string };
+
 /** The environment of one sample-app instance: the test Redis under a prefix of its own. */
-export function e2eEnv(
-  name: string,
-  overrides: Record<string, string> = {},
-): NodeJS.ProcessEnv & { REDIS_KEY_PREFIX: string } {
+export function e2eEnv(name: string, overrides: Record<string, string> = {}): E2eEnv {
   return {
     REDIS_URL: redisUrl(),
     REDIS_KEY_PREFIX: uniquePrefix(name),
@@ -67,6 +68,123 @@ export async function startApp(
 ): Promise<TestApp> {
   const app = await createSampleApp(env, { logger });
   return { app, server: app.getHttpServer() as HttpServer };
+}
+
+/** Where the keys of an app started by `useApp` live, for its hooks to delete them. */
+export interface KeyStore {
+  /** Called first by `beforeAll` (to connect a client of its own, say). */
+  open?(): void;
+  deleteByPrefix(prefix: string): Promise<unknown>;
+  /** Called last by `afterAll`. */
+  close?(): Promise<unknown>;
+}
+
+export interface UseAppOptions {
+  /** Delete the app's keys after each test; without it, once after the last test. */
+  cleanEach?: boolean;
+  /** The logger to start the app with (see `startApp`). */
+  logger?: LoggerService | false | ['error'];
+}
+
+/** An app started by `beforeAll`: reading `app` or `server` before then throws. */
+export interface UsedApp extends Readonly<TestApp> {
+  readonly env: E2eEnv;
+}
+
+/** Throws unless `value` is set: a hook that sets it has not run yet. */
+function started<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} not started (use it inside a test or hook)`);
+  return value;
+}
+
+/**
+ * One sample app on `env` for the tests of the enclosing block: `beforeAll` starts it, the keys
+ * under its prefix are deleted after each test (`cleanEach`) or after all of them, and `afterAll`
+ * closes it.
+ */
+export function useApp(
+  env: E2eEnv,
+  store: KeyStore,
+  { cleanEach = false, logger }: UseAppOptions = {},
+): UsedApp {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    store.open?.();
+    t = await startApp(env, logger);
+  });
+  if (cleanEach) {
+    afterEach(async () => {
+      await store.deleteByPrefix(env.REDIS_KEY_PREFIX);
+    });
+  }
+  afterAll(async () => {
+    await t?.app.close();
+    if (!cleanEach) await store.deleteByPrefix(env.REDIS_KEY_PREFIX);
+    await store.close?.();
+  });
+  return {
+    env,
+    get app() {
+      return started(t, 'app').app;
+    },
+    get server() {
+      return started(t, 'app').server;
+    },
+  };
+}
+
+/** A sample app of `useSampleApp`, with the test Redis client that cleans up after it. */
+export interface SampleApp extends UsedApp {
+  readonly redis: Redis;
+}
+
+/**
+ * `useApp` on `e2eEnv(name, overrides)`: the sample app on the test Redis under a prefix of its
+ * own, with a client of its own (quit by `afterAll`) to delete its keys.
+ */
+export function useSampleApp(
+  name: string,
+  overrides: Record<string, string> = {},
+  options: UseAppOptions = {},
+): SampleApp {
+  let redis: Redis | undefined;
+  const used = useApp(
+    e2eEnv(name, overrides),
+    {
+      open: () => {
+        redis = createTestClient();
+      },
+      deleteByPrefix: (prefix) => deleteByPrefix(started(redis, 'Redis client'), prefix),
+      close: async () => {
+        await redis?.quit();
+      },
+    },
+    options,
+  );
+  return {
+    env: used.env,
+    get app() {
+      return used.app;
+    },
+    get server() {
+      return used.server;
+    },
+    get redis() {
+      return started(redis, 'Redis client');
+    },
+  };
+}
+
+/** `GET /me` with a Bearer access token. */
+export function me(server: HttpServer, accessToken: string): request.Test {
+  return request(server).get('/me').set('Authorization', bearer(accessToken));
+}
+
+/** `POST /auth/refresh` with a refresh token in its cookie. */
+export function refresh(server: HttpServer, refreshToken: string): request.Test {
+  return request(server)
+    .post('/auth/refresh')
+    .set('Cookie', cookieHeader({ refresh_token: refreshToken }));
 }
 
 /** One `Set-Cookie` header, parsed; attribute names are lower-cased. */

@@ -1,60 +1,22 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
 import {
-  bearer,
-  cookieHeader,
   e2eEnv,
   expectError,
   jwtPayload,
   login,
+  me,
+  refresh,
   sleep,
   startApp,
+  useSampleApp,
   waitFor,
-  type HttpServer,
-  type TestApp,
 } from './e2e-helpers.js';
 
-let redis: Redis;
-beforeAll(() => {
-  redis = createTestClient();
-});
-afterAll(async () => {
-  await redis.quit();
-});
-
-function me(server: HttpServer, accessToken: string): request.Test {
-  return request(server).get('/me').set('Authorization', bearer(accessToken));
-}
-
-function refresh(server: HttpServer, refreshToken: string): request.Test {
-  return request(server)
-    .post('/auth/refresh')
-    .set('Cookie', cookieHeader({ refresh_token: refreshToken }));
-}
-
-/** One app per configuration, closed and cleaned after its block. */
-function appWith(name: string, overrides: Record<string, string>): () => TestApp {
-  const env = e2eEnv(name, overrides);
-  let t: TestApp | undefined;
-  beforeAll(async () => {
-    t = await startApp(env);
-  });
-  afterAll(async () => {
-    await t?.app.close();
-    await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-  });
-  return () => {
-    if (!t) throw new Error('app not started');
-    return t;
-  };
-}
-
 describe('ACCESS_TTL=2s', () => {
-  const app = appWith('e2e-expiry-access', { ACCESS_TTL: '2s' });
+  const app = useSampleApp('e2e-expiry-access', { ACCESS_TTL: '2s' });
 
   it('refuses an expired access token, which a refresh then replaces', async () => {
-    const { server } = app();
+    const { server } = app;
     const session = await login(server, 'alice');
     expect(jwtPayload(session.accessToken).exp).toEqual(expect.any(Number));
     expect((await me(server, session.accessToken)).status).toBe(200);
@@ -76,7 +38,7 @@ describe('ACCESS_TTL=2s', () => {
   });
 
   it('sets the access cookie Max-Age to the token life', async () => {
-    const res = await request(app().server)
+    const res = await request(app.server)
       .post('/auth/login')
       .send({ username: 'bob', password: 'bob-password-1' });
     const header: unknown = res.headers['set-cookie'];
@@ -88,10 +50,10 @@ describe('ACCESS_TTL=2s', () => {
 });
 
 describe('REFRESH_TTL=2s', () => {
-  const app = appWith('e2e-expiry-refresh', { ACCESS_TTL: '1s', REFRESH_TTL: '2s' });
+  const app = useSampleApp('e2e-expiry-refresh', { ACCESS_TTL: '1s', REFRESH_TTL: '2s' });
 
   it('refuses an expired refresh token', async () => {
-    const { server } = app();
+    const { server } = app;
     const session = await login(server, 'alice');
     const exp = Number(jwtPayload(session.refreshToken).exp) * 1000; // ms
     expect(exp).toBeGreaterThan(Date.now());
@@ -104,10 +66,10 @@ describe('REFRESH_TTL=2s', () => {
 });
 
 describe('IDLE_TIMEOUT=2s', () => {
-  const app = appWith('e2e-expiry-idle', { IDLE_TIMEOUT: '2s' });
+  const app = useSampleApp('e2e-expiry-idle', { IDLE_TIMEOUT: '2s' });
 
   it('ends an idle session: its still-valid access token is refused', async () => {
-    const { server } = app();
+    const { server } = app;
     const session = await login(server, 'alice');
     const started = Date.now();
     expect((await me(server, session.accessToken)).status).toBe(200);

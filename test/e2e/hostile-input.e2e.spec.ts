@@ -1,30 +1,14 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
 import {
   bearer,
   cookieHeader,
-  e2eEnv,
   expectCleanErrorBody,
   expectError,
   login,
-  startApp,
-  type TestApp,
+  useSampleApp,
 } from './e2e-helpers.js';
 
-const env = e2eEnv('e2e-hostile');
-let t: TestApp;
-let redis: Redis;
-
-beforeAll(async () => {
-  t = await startApp(env);
-  redis = createTestClient();
-});
-afterAll(async () => {
-  await t.app.close();
-  await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-  await redis.quit();
-});
+const t = useSampleApp('e2e-hostile');
 
 describe('errors outside the session routes', () => {
   it('answers an unknown route with the one error body', async () => {

@@ -1,38 +1,18 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
 import {
   bearer,
   cookieHeader,
-  e2eEnv,
   expectCleanErrorBody,
   expectError,
   ISO_DATE,
   login,
   setCookie,
   setCookies,
-  startApp,
   tamper,
-  type TestApp,
+  useSampleApp,
 } from './e2e-helpers.js';
 
-const env = e2eEnv('e2e-login');
-let t: TestApp;
-let redis: Redis;
-
-beforeAll(async () => {
-  t = await startApp(env);
-  redis = createTestClient();
-});
-
-afterEach(async () => {
-  await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-});
-
-afterAll(async () => {
-  await t.app.close();
-  await redis.quit();
-});
+const t = useSampleApp('e2e-login', {}, { cleanEach: true });
 
 describe('POST /auth/login', () => {
   it('answers the access token, the session and the user, and sets both cookies', async () => {

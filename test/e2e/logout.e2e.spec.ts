@@ -1,43 +1,16 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
 import {
   bearer,
   cookieHeader,
-  e2eEnv,
   expectError,
   login,
+  me,
+  refresh,
   setCookie,
-  startApp,
-  type HttpServer,
-  type TestApp,
+  useSampleApp,
 } from './e2e-helpers.js';
 
-const env = e2eEnv('e2e-logout');
-let t: TestApp;
-let redis: Redis;
-
-beforeAll(async () => {
-  t = await startApp(env);
-  redis = createTestClient();
-});
-afterEach(async () => {
-  await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-});
-afterAll(async () => {
-  await t.app.close();
-  await redis.quit();
-});
-
-function me(server: HttpServer, accessToken: string): request.Test {
-  return request(server).get('/me').set('Authorization', bearer(accessToken));
-}
-
-function refresh(server: HttpServer, refreshToken: string): request.Test {
-  return request(server)
-    .post('/auth/refresh')
-    .set('Cookie', cookieHeader({ refresh_token: refreshToken }));
-}
+const t = useSampleApp('e2e-logout', {}, { cleanEach: true });
 
 function expectCookiesCleared(res: request.Response): void {
   const access = setCookie(res, 'access_token');

@@ -2,12 +2,13 @@ import request from 'supertest';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import {
   bearer,
-  cookieHeader,
   e2eEnv,
   expectError,
   login,
+  me,
   MemoryLogger,
   PASSWORDS,
+  refresh,
   startApp,
   waitFor,
   type HttpServer,
@@ -17,16 +18,6 @@ import {
 
 const FAST_MS = 3000; // the contract says "quickly" (1 s command timeout); 3 s keeps CI calm
 const RECOVERY_MS = 8000; // reconnect backoff is capped at 2 s
-
-function me(server: HttpServer, accessToken: string): request.Test {
-  return request(server).get('/me').set('Authorization', bearer(accessToken));
-}
-
-function refresh(server: HttpServer, refreshToken: string): request.Test {
-  return request(server)
-    .post('/auth/refresh')
-    .set('Cookie', cookieHeader({ refresh_token: refreshToken }));
-}
 
 function loginRequest(server: HttpServer, username: string): request.Test {
   return request(server).post('/auth/login').send({ username, password: PASSWORDS[username] });

@@ -1,52 +1,20 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
 import {
   bearer,
-  cookieHeader,
-  e2eEnv,
   expectError,
   ISO_DATE,
   login,
+  me,
+  refresh,
   setCookie,
   setCookies,
   sleep,
-  startApp,
   tamper,
-  type HttpServer,
-  type TestApp,
+  useSampleApp,
 } from './e2e-helpers.js';
 
-function refresh(server: HttpServer, refreshToken: string): request.Test {
-  return request(server)
-    .post('/auth/refresh')
-    .set('Cookie', cookieHeader({ refresh_token: refreshToken }));
-}
-
-function me(server: HttpServer, accessToken: string): request.Test {
-  return request(server).get('/me').set('Authorization', bearer(accessToken));
-}
-
-let redis: Redis;
-beforeAll(() => {
-  redis = createTestClient();
-});
-afterAll(async () => {
-  await redis.quit();
-});
-
 describe('POST /auth/refresh (default reuse grace of 10s)', () => {
-  const env = e2eEnv('e2e-refresh');
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp(env);
-  });
-  afterEach(async () => {
-    await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
+  const t = useSampleApp('e2e-refresh', {}, { cleanEach: true });
 
   it('rotates the refresh cookie and answers a new access token for the same session', async () => {
     const session = await login(t.server, 'alice');
@@ -167,15 +135,7 @@ describe('POST /auth/refresh (default reuse grace of 10s)', () => {
 });
 
 describe('POST /auth/refresh with REUSE_GRACE=0', () => {
-  const env = e2eEnv('e2e-refresh-nograce', { REUSE_GRACE: '0' });
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp(env);
-  });
-  afterAll(async () => {
-    await t.app.close();
-    await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-  });
+  const t = useSampleApp('e2e-refresh-nograce', { REUSE_GRACE: '0' });
 
   it('revokes the whole session when a rotated refresh token is replayed', async () => {
     const session = await login(t.server, 'alice');
@@ -199,15 +159,7 @@ describe('POST /auth/refresh with REUSE_GRACE=0', () => {
 });
 
 describe('POST /auth/refresh with REUSE_GRACE=1s', () => {
-  const env = e2eEnv('e2e-refresh-grace', { REUSE_GRACE: '1s' });
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startApp(env);
-  });
-  afterAll(async () => {
-    await t.app.close();
-    await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-  });
+  const t = useSampleApp('e2e-refresh-grace', { REUSE_GRACE: '1s' });
 
   it('answers a replay inside the grace window, then revokes the session once it has passed', async () => {
     const session = await login(t.server, 'alice');

@@ -1,35 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
 import {
   bearer,
   cookieHeader,
-  e2eEnv,
   expectCleanErrorBody,
   expectError,
   ISO_DATE,
   login,
-  startApp,
+  me,
+  useSampleApp,
   type HttpServer,
-  type TestApp,
 } from './e2e-helpers.js';
 
-const env = e2eEnv('e2e-sessions');
-let t: TestApp;
-let redis: Redis;
-
-beforeAll(async () => {
-  t = await startApp(env);
-  redis = createTestClient();
-});
-afterEach(async () => {
-  await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-});
-afterAll(async () => {
-  await t.app.close();
-  await redis.quit();
-});
+const t = useSampleApp('e2e-sessions', {}, { cleanEach: true });
 
 interface ListedSession {
   id: string;
@@ -39,10 +22,6 @@ interface ListedSession {
   userAgent: string;
   ip: string;
   current: boolean;
-}
-
-function me(server: HttpServer, accessToken: string): request.Test {
-  return request(server).get('/me').set('Authorization', bearer(accessToken));
 }
 
 function list(server: HttpServer, accessToken: string): request.Test {
