@@ -1,5 +1,7 @@
 export { SessionModule } from './session.module.js';
 export { SessionService } from './session.service.js';
+export { SessionTestingHelper } from './testing/session-testing.helper.js';
+export type { TestSession } from './testing/session-testing.helper.js';
 export { TokenService } from './token.service.js';
 export type { AccessClaims, SignedToken } from './token.service.js';
 export { AccessGuard } from './guards/access.guard.js';

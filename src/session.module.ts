@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AccessGuard } from './guards/access.guard.js';
 import { PassportAccessGuard } from './guards/passport-access.guard.js';
@@ -16,6 +17,12 @@ import { SessionService } from './session.service.js';
 import { AccessStrategy } from './strategies/access.strategy.js';
 import { RefreshStrategy } from './strategies/refresh.strategy.js';
 import { TokenService } from './token.service.js';
+import { SessionTestingHelper } from './testing/session-testing.helper.js';
+import { MemorySessionRepository } from './repositories/memory-session.repository.js';
+import type {
+  SessionModuleExtras,
+  SessionModuleOptions,
+} from './interfaces/session-options.interface.js';
 
 /**
  * Secure, revocable sessions: `SessionModule.forRoot({ accessToken, refreshToken, redis })` or
@@ -51,4 +58,26 @@ import { TokenService } from './token.service.js';
     RolesGuard,
   ],
 })
-export class SessionModule extends ConfigurableModuleClass {}
+export class SessionModule extends ConfigurableModuleClass {
+  /**
+   * The module for an app's own tests: in-memory sessions (no Redis), random secrets, cookies
+   * without `Secure` (test clients speak plain http), and `SessionTestingHelper` to create
+   * sessions. `overrides` are merged over these.
+   */
+  static forTesting(
+    overrides: Partial<SessionModuleOptions> & SessionModuleExtras = {},
+  ): DynamicModule {
+    const module = SessionModule.forRoot({
+      accessToken: { secret: randomBytes(48) },
+      refreshToken: { secret: randomBytes(48) },
+      repository: new MemorySessionRepository(),
+      cookies: { secure: false },
+      ...overrides,
+    });
+    return {
+      ...module,
+      providers: [...(module.providers ?? []), SessionTestingHelper],
+      exports: [...(module.exports ?? []), SessionTestingHelper],
+    };
+  }
+}
