@@ -1,0 +1,113 @@
+import { HttpException, Injectable, type ExecutionContext } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { AccessGuard } from '../guards/access.guard.js';
+import { rememberHandshake, requestOf } from '../http/execution-context-request.js';
+import type { CookieRequest } from '../http/http.types.js';
+import type { SessionPrincipal } from '../interfaces/session.interface.js';
+import { SessionUnauthorizedException } from '../session.exceptions.js';
+
+/** A Socket.IO middleware: `(socket, next) => void`, as `server.use()` takes it. */
+export type SocketMiddleware = (socket: object, next: (error?: Error) => void) => void;
+
+/** The error a refused Socket.IO handshake gets: the client's `connect_error` sees both fields. */
+export interface SocketConnectError extends Error {
+  data: { statusCode: number; message: string };
+}
+
+/** What `AccessGuard` sees of a handshake: no handler, so no `@Public()` or other metadata. */
+class SocketHandshake {
+  connect(): void {}
+}
+
+/**
+ * Checks a WebSocket connection at connect time, where guards do not run (`handleConnection`, or a
+ * Socket.IO middleware): the handshake's Bearer header or access cookie, the same-site check on
+ * the cookie, and a live session, all through `AccessGuard`. Messages are then checked again by
+ * `@UseGuards(AccessGuard)`, so a socket whose session is revoked is refused at its next message.
+ * @example
+ * ```ts
+ * afterInit(server: Server) { server.use(this.wsSessions.middleware()); }      // Socket.IO
+ * async handleConnection(client: WebSocket, request: IncomingMessage) {           // ws
+ *   if (!(await this.wsSessions.authenticate(client, request))) client.close(1008);
+ * }
+ * ```
+ */
+@Injectable()
+export class WsSessionService {
+  constructor(private readonly guard: AccessGuard) {}
+
+  /**
+   * The principal of a socket's handshake, or `undefined` when the connection must be refused
+   * (no or invalid token, revoked session, cross-site cookie, store unavailable). Pass the upgrade
+   * request when the client does not keep it (`@nestjs/platform-ws`: `handleConnection`'s second
+   * argument); it is then also what `AccessGuard` reads for this client's messages.
+   */
+  async authenticate(
+    client: object,
+    request?: CookieRequest,
+  ): Promise<SessionPrincipal | undefined> {
+    try {
+      return await this.verify(client, request);
+    } catch (error) {
+      if (error instanceof HttpException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * A Socket.IO middleware that refuses a handshake `authenticate` would refuse: the client gets
+   * `connect_error` with message `Unauthorized` (or `Cross-site request refused`, …) and
+   * `data: { statusCode, message }`, and never connects.
+   */
+  middleware(): SocketMiddleware {
+    return (socket, next) => {
+      this.verify(socket).then(
+        () => next(),
+        (error: unknown) => next(connectError(error)),
+      );
+    };
+  }
+
+  private async verify(client: object, request?: CookieRequest): Promise<SessionPrincipal> {
+    if (request) rememberHandshake(client, request);
+    const context = handshakeContext(client);
+    await this.guard.canActivate(context);
+    const view = requestOf(context);
+    const principal = view.user;
+    // Only a guarded message sets the principal `@CurrentSession()` reads.
+    delete view.user;
+    if (!principal) throw new SessionUnauthorizedException();
+    return principal;
+  }
+}
+
+function connectError(error: unknown): SocketConnectError {
+  const statusCode = error instanceof HttpException ? error.getStatus() : 500;
+  const message =
+    error instanceof HttpException ? error.message : (STATUS_CODES[statusCode] ?? 'Error');
+  return Object.assign(new Error(message), { data: { statusCode, message } });
+}
+
+/** The execution context of a handshake, as Nest would build it for a gateway message. */
+function handshakeContext(client: object): ExecutionContext {
+  const args = [client, undefined];
+  const handler = SocketHandshake.prototype.connect;
+  return {
+    getType: () => 'ws',
+    getClass: () => SocketHandshake,
+    getHandler: () => handler,
+    getArgs: () => args,
+    getArgByIndex: (index: number) => args[index],
+    switchToWs: () => ({
+      getClient: () => client,
+      getData: () => undefined,
+      getPattern: () => 'connection',
+    }),
+    switchToHttp: () => ({
+      getRequest: () => client,
+      getResponse: () => undefined,
+      getNext: () => undefined,
+    }),
+    switchToRpc: () => ({ getData: () => undefined, getContext: () => client }),
+  } as unknown as ExecutionContext;
+}

@@ -1,0 +1,410 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { Module, UseGuards, type INestApplication, type LoggerService } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { Field, GraphQLModule, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { Test } from '@nestjs/testing';
+import type { Redis } from 'ioredis';
+import request from 'supertest';
+import {
+  AccessGuard,
+  CurrentSession,
+  CurrentUser,
+  Public,
+  Roles,
+  RolesGuard,
+  SafeErrorFilter,
+  SessionModule,
+  SessionService,
+  type CurrentUserInfo,
+  type SessionPrincipal,
+} from 'nest-redis-sessions';
+import { ApolloDriver } from '@nestjs/apollo';
+import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
+import { TestAppController, testOptions } from '../support/session-app.js';
+
+@ObjectType()
+class Me {
+  @Field() userId!: string;
+  @Field() sessionId!: string;
+  @Field(() => String, { nullable: true }) role?: string;
+}
+
+let touched = 0;
+
+@Resolver()
+@UseGuards(AccessGuard, RolesGuard)
+class SessionResolver {
+  @Query(() => Me)
+  me(@CurrentSession() session: SessionPrincipal): Me {
+    return { userId: session.userId, sessionId: session.sessionId, role: session.role };
+  }
+
+  @Query(() => String)
+  whoami(@CurrentUser() user: CurrentUserInfo): string {
+    return user.id;
+  }
+
+  @Query(() => String)
+  @Roles('admin')
+  adminReport(): string {
+    return 'for admins';
+  }
+
+  @Mutation(() => Int)
+  touch(@CurrentSession() session: SessionPrincipal): number {
+    touched += 1;
+    return session.userId.length;
+  }
+
+  @Query(() => String)
+  @Public()
+  ping(): string {
+    return 'pong';
+  }
+}
+
+class MemoryLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.lines.push(String(message), ...rest.map(String));
+  }
+  warn(message: unknown): void {
+    this.lines.push(String(message));
+  }
+}
+
+interface GqlError {
+  message: string;
+  extensions?: { code?: string; originalError?: unknown };
+}
+interface GqlBody {
+  data?: Record<string, unknown> | null;
+  errors?: GqlError[];
+}
+
+const ORIGIN_FOREIGN = 'https://evil.example';
+const ORIGIN_ALLOWED = 'https://app.example';
+
+const prefix = uniquePrefix('e2e-graphql');
+const logger = new MemoryLogger();
+let app: INestApplication;
+let server: http.Server;
+let port: number;
+let redis: Redis;
+const handedOut: string[] = [];
+
+beforeAll(async () => {
+  redis = createTestClient();
+  @Module({
+    imports: [
+      SessionModule.forRoot(
+        testOptions({
+          redis: { url: redisUrl(), keyPrefix: prefix },
+          allowedOrigins: [ORIGIN_ALLOWED],
+        }),
+      ),
+      GraphQLModule.forRoot<ApolloDriverConfig>({
+        driver: ApolloDriver,
+        autoSchemaFile: true,
+        graphiql: false,
+      }),
+    ],
+    controllers: [TestAppController],
+    providers: [SessionResolver, { provide: APP_FILTER, useClass: SafeErrorFilter }],
+  })
+  class GraphqlAppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [GraphqlAppModule] }).compile();
+  app = moduleRef.createNestApplication({ logger });
+  await app.listen(0, '127.0.0.1');
+  server = app.getHttpServer() as http.Server;
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await app?.close();
+  // No token the suite handed out or sent ever reaches the log.
+  const log = logger.lines.join('\n');
+  for (const token of handedOut) expect(log).not.toContain(token);
+  await deleteByPrefix(redis, prefix);
+  await redis.quit();
+});
+
+interface LoggedIn {
+  accessToken: string;
+  sessionId: string;
+  cookie: string;
+}
+
+async function login(user: string, role?: string): Promise<LoggedIn> {
+  const res = await request(server)
+    .post('/login')
+    .query(role ? { user, role } : { user });
+  expect(res.status).toBe(201);
+  const body = res.body as { accessToken: string; refreshToken: string; sessionId: string };
+  handedOut.push(body.accessToken, body.refreshToken);
+  return {
+    accessToken: body.accessToken,
+    sessionId: body.sessionId,
+    cookie: `access_token=${body.accessToken}`,
+  };
+}
+
+function gql(query: string): request.Test {
+  return request(server).post('/graphql').send({ query });
+}
+
+function errorCodes(body: GqlBody): (string | undefined)[] {
+  return (body.errors ?? []).map((error) => error.extensions?.code);
+}
+
+/** A GraphQL refusal: no data for the field, one error with `code`, and none of `secrets`. */
+function expectRefused(
+  res: request.Response,
+  code: 'UNAUTHENTICATED' | 'FORBIDDEN',
+  secrets: string[] = [],
+): void {
+  const body = res.body as GqlBody;
+  expect(body.data ?? null).toBeNull();
+  expect(errorCodes(body)).toEqual([code]);
+  const message = code === 'UNAUTHENTICATED' ? 'Unauthorized' : expect.any(String);
+  expect(body.errors?.[0]).toMatchObject({ message });
+  for (const secret of secrets) expect(res.text).not.toContain(secret);
+}
+
+describe('GraphQL (Apollo on Express): AccessGuard on resolvers', () => {
+  it('refuses a query without a token with UNAUTHENTICATED, and runs no resolver', async () => {
+    const res = await gql('{ me { userId } }');
+    expect(res.status).toBe(200);
+    expectRefused(res, 'UNAUTHENTICATED');
+    expect((res.body as GqlBody).errors?.[0].extensions?.originalError).toEqual({
+      statusCode: 401,
+      message: 'Unauthorized',
+    });
+  });
+
+  it('lets a @Public() query through without a token', async () => {
+    const res = await gql('{ ping }');
+    expect(res.body).toEqual({ data: { ping: 'pong' } });
+  });
+
+  it('answers with the session of a Bearer token, through @CurrentSession() and @CurrentUser()', async () => {
+    const alice = await login('alice', 'user');
+    const res = await gql('{ me { userId sessionId role } whoami }').set(
+      'Authorization',
+      `Bearer ${alice.accessToken}`,
+    );
+    expect(res.body).toEqual({
+      data: {
+        me: { userId: 'alice', sessionId: alice.sessionId, role: 'user' },
+        whoami: 'alice',
+      },
+    });
+  });
+
+  it('answers with the session of the access cookie', async () => {
+    const bob = await login('bob');
+    const res = await gql('{ me { userId sessionId role } }').set('Cookie', bob.cookie);
+    expect(res.body).toEqual({
+      data: { me: { userId: 'bob', sessionId: bob.sessionId, role: null } },
+    });
+  });
+
+  it('refuses the next query once the session is revoked', async () => {
+    const carol = await login('carol');
+    const ok = await gql('{ whoami }').set('Authorization', `Bearer ${carol.accessToken}`);
+    expect(ok.body).toEqual({ data: { whoami: 'carol' } });
+
+    expect(await app.get(SessionService).revoke(carol.sessionId)).toBe(true);
+
+    const bearer = await gql('{ whoami }').set('Authorization', `Bearer ${carol.accessToken}`);
+    expectRefused(bearer, 'UNAUTHENTICATED', [carol.accessToken]);
+    const cookie = await gql('{ whoami }').set('Cookie', carol.cookie);
+    expectRefused(cookie, 'UNAUTHENTICATED', [carol.accessToken]);
+  });
+
+  it('refuses a @Roles("admin") query to another role with FORBIDDEN, and serves an admin', async () => {
+    const user = await login('dave', 'user');
+    const refused = await gql('{ adminReport }').set('Authorization', `Bearer ${user.accessToken}`);
+    expectRefused(refused, 'FORBIDDEN');
+    expect((refused.body as GqlBody).errors?.[0].message).toBe('Forbidden');
+
+    const admin = await login('erin', 'admin');
+    const served = await gql('{ adminReport }').set('Authorization', `Bearer ${admin.accessToken}`);
+    expect(served.body).toEqual({ data: { adminReport: 'for admins' } });
+  });
+});
+
+describe('GraphQL: cross-site requests with the cookie', () => {
+  it('refuses a cookie-authenticated mutation from a foreign Origin, before the resolver runs', async () => {
+    const alice = await login('alice');
+    const before = touched;
+    for (const headers of [
+      { Origin: ORIGIN_FOREIGN },
+      { Origin: 'null' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+    ]) {
+      const res = await gql('mutation { touch }').set('Cookie', alice.cookie).set(headers);
+      expectRefused(res, 'FORBIDDEN', [alice.accessToken]);
+      expect((res.body as GqlBody).errors?.[0].message).toBe('Cross-site request refused');
+    }
+    expect(touched).toBe(before);
+  });
+
+  it('refuses a cookie-authenticated POST query from a foreign Origin as well', async () => {
+    const alice = await login('alice');
+    const res = await gql('{ whoami }').set('Cookie', alice.cookie).set('Origin', ORIGIN_FOREIGN);
+    expectRefused(res, 'FORBIDDEN');
+  });
+
+  it('accepts the cookie from its own origin, an allowed origin, or a client without Origin', async () => {
+    const alice = await login('alice');
+    for (const origin of [`http://127.0.0.1:${port}`, ORIGIN_ALLOWED, undefined]) {
+      const req = gql('mutation { touch }').set('Cookie', alice.cookie);
+      const res = await (origin ? req.set('Origin', origin) : req);
+      expect(res.body).toEqual({ data: { touch: 5 } });
+    }
+  });
+
+  it('accepts a Bearer token from a foreign Origin (a script had to read it to send it)', async () => {
+    const alice = await login('alice');
+    const res = await gql('mutation { touch }')
+      .set('Authorization', `Bearer ${alice.accessToken}`)
+      .set('Origin', ORIGIN_FOREIGN);
+    expect(res.body).toEqual({ data: { touch: 5 } });
+  });
+
+  it('never runs a mutation sent as GET (Apollo refuses it before any resolver)', async () => {
+    const alice = await login('alice');
+    const before = touched;
+    const res = await request(server)
+      .get('/graphql')
+      .query({ query: 'mutation { touch }' })
+      .set('Cookie', alice.cookie)
+      .set('apollo-require-preflight', 'true');
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(touched).toBe(before);
+  });
+
+  it('answers a same-site GET query with the cookie (GET is read-only, as on HTTP routes)', async () => {
+    const alice = await login('alice');
+    const res = await request(server)
+      .get('/graphql')
+      .query({ query: '{ whoami }' })
+      .set('Cookie', alice.cookie)
+      .set('apollo-require-preflight', 'true');
+    expect(res.body).toEqual({ data: { whoami: 'alice' } });
+  });
+});
+
+describe('GraphQL: hostile tokens', () => {
+  it.each([
+    ['garbage', 'not-a-token'],
+    ['three garbage segments', 'aaaa.bbbb.cccc'],
+    [
+      'alg none',
+      `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${Buffer.from(
+        '{"sub":"alice"}',
+      ).toString('base64url')}.`,
+    ],
+    ['a token 5000 characters long', `${'a'.repeat(2500)}.${'b'.repeat(2499)}.c`],
+    ['control characters', 'a.b.c\u0000\u0007'],
+  ])('refuses %s as Bearer or cookie with UNAUTHENTICATED, echoing nothing', async (_, token) => {
+    const bearer = await gql('{ whoami }').set('Authorization', `Bearer ${encodeURI(token)}`);
+    expectRefused(bearer, 'UNAUTHENTICATED', [encodeURI(token)]);
+    const cookie = await gql('{ whoami }').set('Cookie', `access_token=${encodeURI(token)}`);
+    expectRefused(cookie, 'UNAUTHENTICATED', [encodeURI(token)]);
+  });
+
+  it('refuses a forged signature on a genuine token', async () => {
+    const alice = await login('alice');
+    const [header, payload, signature = ''] = alice.accessToken.split('.');
+    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    const res = await gql('{ whoami }').set('Authorization', `Bearer ${forged}`);
+    expectRefused(res, 'UNAUTHENTICATED', [forged, alice.accessToken]);
+  });
+
+  it('refuses two Authorization lines, even when one of them is valid', async () => {
+    const alice = await login('alice');
+    const bob = await login('bob');
+    for (const pair of [
+      [alice.accessToken, 'x.y.z'],
+      ['x.y.z', alice.accessToken],
+      [alice.accessToken, bob.accessToken],
+    ]) {
+      const res = await rawPost('/graphql', JSON.stringify({ query: '{ whoami }' }), [
+        'Authorization',
+        `Bearer ${pair[0]}`,
+        'Authorization',
+        `Bearer ${pair[1]}`,
+      ]);
+      const body = JSON.parse(res.text) as GqlBody;
+      expect(body.data ?? null).toBeNull();
+      expect(errorCodes(body)).toEqual(['UNAUTHENTICATED']);
+      for (const token of pair) expect(res.text).not.toContain(token);
+    }
+  });
+
+  it('refuses two access cookies, even when one of them is valid', async () => {
+    const alice = await login('alice');
+    const res = await gql('{ whoami }').set(
+      'Cookie',
+      `access_token=${alice.accessToken}; access_token=x.y.z`,
+    );
+    expectRefused(res, 'UNAUTHENTICATED', [alice.accessToken]);
+  });
+
+  it('refuses headers past the server limit before any resolver, and keeps serving', async () => {
+    const huge = `Bearer ${'a'.repeat(20_000)}.b.c`;
+    const res = await rawPost('/graphql', JSON.stringify({ query: '{ whoami }' }), [
+      'Authorization',
+      huge,
+    ]);
+    expect(res.status).toBe(431);
+    const alice = await login('alice');
+    const ok = await gql('{ whoami }').set('Authorization', `Bearer ${alice.accessToken}`);
+    expect(ok.body).toEqual({ data: { whoami: 'alice' } });
+  });
+});
+
+/** A JSON POST through node:http with header lines exactly as listed, repeated names included. */
+function rawPost(
+  path: string,
+  body: string,
+  headerLines: string[],
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: [
+          'Host',
+          `127.0.0.1:${port}`,
+          'Content-Type',
+          'application/json',
+          'Content-Length',
+          String(Buffer.byteLength(body)),
+          'Connection',
+          'close',
+          ...headerLines,
+        ],
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}

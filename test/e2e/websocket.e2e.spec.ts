@@ -1,0 +1,366 @@
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import {
+  Module,
+  UseFilters,
+  UseGuards,
+  type INestApplication,
+  type LoggerService,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { SubscribeMessage, WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
+import type { Redis } from 'ioredis';
+import type { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import request from 'supertest';
+import {
+  AccessGuard,
+  CurrentSession,
+  CurrentUser,
+  Roles,
+  RolesGuard,
+  SafeErrorFilter,
+  SessionModule,
+  SessionService,
+  WsSessionService,
+  type CurrentUserInfo,
+  type SessionPrincipal,
+  type SocketErrorBody,
+} from 'nest-redis-sessions';
+import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
+import { TestAppController, testOptions } from '../support/session-app.js';
+
+/** The gateway of the README: the handshake is checked by the middleware, every message by the guard. */
+@WebSocketGateway()
+@UseGuards(AccessGuard, RolesGuard)
+@UseFilters(SafeErrorFilter)
+class ChatGateway implements OnGatewayInit {
+  constructor(private readonly wsSessions: WsSessionService) {}
+
+  afterInit(server: Server): void {
+    server.use(this.wsSessions.middleware());
+  }
+
+  @SubscribeMessage('whoami')
+  whoami(@CurrentSession() session: SessionPrincipal, @CurrentUser() user: CurrentUserInfo) {
+    return { userId: user.id, sessionId: session.sessionId, role: session.role ?? null };
+  }
+
+  @SubscribeMessage('admin')
+  @Roles('admin')
+  admin(): string {
+    return 'for admins';
+  }
+}
+
+/** A namespace without the handshake middleware: only the guard stands at each message. */
+@WebSocketGateway({ namespace: 'guard-only' })
+@UseGuards(AccessGuard)
+@UseFilters(SafeErrorFilter)
+class GuardOnlyGateway {
+  static handled = 0;
+
+  @SubscribeMessage('whoami')
+  whoami(@CurrentSession() session: SessionPrincipal) {
+    GuardOnlyGateway.handled += 1;
+    return { userId: session.userId };
+  }
+}
+
+class MemoryLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.lines.push(String(message), ...rest.map(String));
+  }
+  warn(message: unknown): void {
+    this.lines.push(String(message));
+  }
+}
+
+const ORIGIN_FOREIGN = 'https://evil.example';
+const ORIGIN_ALLOWED = 'https://app.example';
+
+const prefix = uniquePrefix('e2e-websocket');
+const logger = new MemoryLogger();
+let app: INestApplication;
+let server: http.Server;
+let baseUrl: string;
+let redis: Redis;
+const handedOut: string[] = [];
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  redis = createTestClient();
+  @Module({
+    imports: [
+      SessionModule.forRoot(
+        testOptions({
+          redis: { url: redisUrl(), keyPrefix: prefix },
+          allowedOrigins: [ORIGIN_ALLOWED],
+        }),
+      ),
+    ],
+    controllers: [TestAppController],
+    providers: [ChatGateway, GuardOnlyGateway],
+  })
+  class WebSocketAppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [WebSocketAppModule] }).compile();
+  app = moduleRef.createNestApplication({ logger });
+  await app.listen(0, '127.0.0.1');
+  server = app.getHttpServer() as http.Server;
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+});
+
+afterAll(async () => {
+  await app?.close();
+  const log = logger.lines.join('\n');
+  for (const token of handedOut) expect(log).not.toContain(token);
+  await deleteByPrefix(redis, prefix);
+  await redis.quit();
+});
+
+interface LoggedIn {
+  accessToken: string;
+  sessionId: string;
+  cookie: string;
+}
+
+async function login(user: string, role?: string): Promise<LoggedIn> {
+  const res = await request(server)
+    .post('/login')
+    .query(role ? { user, role } : { user });
+  expect(res.status).toBe(201);
+  const body = res.body as { accessToken: string; refreshToken: string; sessionId: string };
+  handedOut.push(body.accessToken, body.refreshToken);
+  return {
+    accessToken: body.accessToken,
+    sessionId: body.sessionId,
+    cookie: `access_token=${body.accessToken}`,
+  };
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** A Socket.IO client (no reconnection) sending `headers` with its handshake. */
+function client(
+  headers: Headers,
+  options: { namespace?: string; transport?: 'websocket' | 'polling' } = {},
+): Socket {
+  const socket = io(`${baseUrl}/${options.namespace ?? ''}`, {
+    transports: [options.transport ?? 'websocket'],
+    extraHeaders: headers as Record<string, string>,
+    reconnection: false,
+    forceNew: true,
+  });
+  sockets.push(socket);
+  return socket;
+}
+
+type ConnectOutcome =
+  | { connected: true }
+  | { connected: false; message: string; data?: { statusCode: number; message: string } };
+
+/** Whether the handshake was accepted, or how it was refused (`connect_error`). */
+function connection(socket: Socket): Promise<ConnectOutcome> {
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve({ connected: true }));
+    socket.once(
+      'connect_error',
+      (error: Error & { data?: { statusCode: number; message: string } }) =>
+        resolve({ connected: false, message: error.message, data: error.data }),
+    );
+  });
+}
+
+/** Sends `event` and resolves with the first of: its answer, an `exception` event. */
+function send(
+  socket: Socket,
+  event: string,
+): Promise<{ answer: unknown } | { exception: SocketErrorBody }> {
+  return new Promise((resolve) => {
+    socket.once('exception', (exception: SocketErrorBody) => resolve({ exception }));
+    socket.emit(event, {}, (answer: unknown) => resolve({ answer }));
+  });
+}
+
+function disconnected(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    if (!socket.connected) resolve('already');
+    socket.once('disconnect', (reason) => resolve(reason));
+  });
+}
+
+const UNAUTHORIZED = { statusCode: 401, message: 'Unauthorized' };
+const CROSS_SITE = { statusCode: 403, message: 'Cross-site request refused' };
+
+describe('WebSocket (Socket.IO): the handshake', () => {
+  it('accepts a Bearer token in the handshake, and answers with its session', async () => {
+    const alice = await login('alice', 'user');
+    const socket = client({ Authorization: `Bearer ${alice.accessToken}` });
+    expect(await connection(socket)).toEqual({ connected: true });
+    expect(await send(socket, 'whoami')).toEqual({
+      answer: { userId: 'alice', sessionId: alice.sessionId, role: 'user' },
+    });
+  });
+
+  it('accepts the access cookie, over WebSocket and over long-polling', async () => {
+    const bob = await login('bob');
+    for (const transport of ['websocket', 'polling'] as const) {
+      const socket = client({ Cookie: bob.cookie }, { transport });
+      expect(await connection(socket)).toEqual({ connected: true });
+      expect(await send(socket, 'whoami')).toEqual({
+        answer: { userId: 'bob', sessionId: bob.sessionId, role: null },
+      });
+    }
+  });
+
+  it('refuses a handshake without a token, or with an invalid one, before it connects', async () => {
+    const alice = await login('alice');
+    const [header, payload, signature = ''] = alice.accessToken.split('.');
+    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    for (const headers of [
+      {},
+      { Authorization: 'Bearer not-a-token' },
+      { Authorization: `Bearer ${forged}` },
+      { Authorization: `Basic ${Buffer.from('alice:x').toString('base64')}` },
+      { Authorization: `Bearer ${'a'.repeat(3000)}.${'b'.repeat(3000)}.c` },
+      { Cookie: `access_token=${forged}` },
+      { Cookie: `access_token=aaaa.bbbb.cccc` },
+      // A bad Authorization header is the only source read: the good cookie is not a fallback.
+      { Authorization: `Bearer ${forged}`, Cookie: alice.cookie },
+      // A cookie name sent twice is ambiguous.
+      { Cookie: `${alice.cookie}; access_token=x.y.z` },
+    ]) {
+      const outcome = await connection(client(headers));
+      expect(outcome).toEqual({ connected: false, message: 'Unauthorized', data: UNAUTHORIZED });
+    }
+  });
+
+  it('refuses a handshake with two Authorization lines, even when one of them is valid', async () => {
+    const alice = await login('alice');
+    const bob = await login('bob');
+    for (const pair of [
+      [alice.accessToken, 'x.y.z'],
+      ['x.y.z', alice.accessToken],
+      [alice.accessToken, bob.accessToken],
+    ]) {
+      const lines = pair.map((token) => `Bearer ${token}`);
+      const outcome = await connection(client({ Authorization: lines }));
+      expect(outcome).toEqual({ connected: false, message: 'Unauthorized', data: UNAUTHORIZED });
+    }
+  });
+
+  it('refuses a handshake whose headers are past the server limit, and keeps serving', async () => {
+    const outcome = await connection(client({ Authorization: `Bearer ${'a'.repeat(20_000)}` }));
+    expect(outcome.connected).toBe(false);
+    const alice = await login('alice');
+    const socket = client({ Authorization: `Bearer ${alice.accessToken}` });
+    expect(await connection(socket)).toEqual({ connected: true });
+  });
+});
+
+describe('WebSocket: Cross-Site WebSocket Hijacking', () => {
+  it('refuses a handshake with the cookie from a foreign Origin', async () => {
+    const alice = await login('alice');
+    for (const headers of [
+      { Cookie: alice.cookie, Origin: ORIGIN_FOREIGN },
+      { Cookie: alice.cookie, Origin: 'null' },
+      { Cookie: alice.cookie, 'Sec-Fetch-Site': 'cross-site' },
+    ]) {
+      const outcome = await connection(client(headers));
+      expect(outcome).toEqual({
+        connected: false,
+        message: 'Cross-site request refused',
+        data: CROSS_SITE,
+      });
+    }
+  });
+
+  it('accepts the cookie from its own origin or an allowed one, and a Bearer token from anywhere', async () => {
+    const alice = await login('alice');
+    for (const headers of [
+      { Cookie: alice.cookie, Origin: baseUrl },
+      { Cookie: alice.cookie, Origin: ORIGIN_ALLOWED },
+      { Authorization: `Bearer ${alice.accessToken}`, Origin: ORIGIN_FOREIGN },
+    ]) {
+      const socket = client(headers);
+      expect(await connection(socket)).toEqual({ connected: true });
+      expect(await send(socket, 'whoami')).toMatchObject({ answer: { userId: 'alice' } });
+    }
+  });
+
+  it('refuses every message of a cross-site cookie socket that got past a gateway without the middleware', async () => {
+    const alice = await login('alice');
+    const socket = client(
+      { Cookie: alice.cookie, Origin: ORIGIN_FOREIGN },
+      {
+        namespace: 'guard-only',
+      },
+    );
+    expect(await connection(socket)).toEqual({ connected: true });
+    const before = GuardOnlyGateway.handled;
+    const closed = disconnected(socket);
+    expect(await send(socket, 'whoami')).toEqual({
+      exception: { status: 'error', ...CROSS_SITE },
+    });
+    expect(await closed).toBe('io server disconnect');
+    expect(GuardOnlyGateway.handled).toBe(before);
+  });
+});
+
+describe('WebSocket: every message is checked', () => {
+  it('refuses the next message once the session is revoked, and disconnects the socket', async () => {
+    const carol = await login('carol');
+    const socket = client({ Authorization: `Bearer ${carol.accessToken}` });
+    expect(await connection(socket)).toEqual({ connected: true });
+    expect(await send(socket, 'whoami')).toMatchObject({ answer: { userId: 'carol' } });
+
+    expect(await app.get(SessionService).revoke(carol.sessionId)).toBe(true);
+
+    const closed = disconnected(socket);
+    expect(await send(socket, 'whoami')).toEqual({
+      exception: { status: 'error', ...UNAUTHORIZED },
+    });
+    expect(await closed).toBe('io server disconnect');
+    // And it cannot come back with the same token.
+    const again = await connection(client({ Authorization: `Bearer ${carol.accessToken}` }));
+    expect(again).toEqual({ connected: false, message: 'Unauthorized', data: UNAUTHORIZED });
+  });
+
+  it('refuses messages of a socket with no valid token on a gateway without the middleware', async () => {
+    for (const headers of [{}, { Authorization: 'Bearer x.y.z' }]) {
+      const socket = client(headers, { namespace: 'guard-only' });
+      expect(await connection(socket)).toEqual({ connected: true });
+      const before = GuardOnlyGateway.handled;
+      const closed = disconnected(socket);
+      expect(await send(socket, 'whoami')).toEqual({
+        exception: { status: 'error', ...UNAUTHORIZED },
+      });
+      expect(await closed).toBe('io server disconnect');
+      expect(GuardOnlyGateway.handled).toBe(before);
+    }
+  });
+
+  it('refuses a @Roles("admin") message to another role with 403, and keeps the socket', async () => {
+    const dave = await login('dave', 'user');
+    const socket = client({ Authorization: `Bearer ${dave.accessToken}` });
+    expect(await connection(socket)).toEqual({ connected: true });
+    expect(await send(socket, 'admin')).toEqual({
+      exception: { status: 'error', statusCode: 403, message: 'Forbidden' },
+    });
+    expect(socket.connected).toBe(true);
+    expect(await send(socket, 'whoami')).toMatchObject({ answer: { userId: 'dave' } });
+
+    const erin = await login('erin', 'admin');
+    const admin = client({ Authorization: `Bearer ${erin.accessToken}` });
+    expect(await connection(admin)).toEqual({ connected: true });
+    expect(await send(admin, 'admin')).toEqual({ answer: 'for admins' });
+  });
+});
