@@ -1,0 +1,369 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import request from 'supertest';
+import { SESSION_NOT_FRESH, SessionRepository, SessionService } from 'nest-redis-sessions';
+import { ADAPTERS, PASSWORDS, useSampleApp, waitFor } from '../e2e/e2e-helpers.js';
+
+/** Debian's Chromium (`.ci/run` installs it when missing), or another Chromium's path. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Screenshots of every step, for a person to look at (one folder per HTTP adapter). */
+const OUTPUT = join(process.cwd(), 'test-output', 'browser');
+/** A phone's user agent with HTML in it: the sessions list must show it as text. */
+const HOSTILE_AGENT =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like ' +
+  'Gecko) Version/18.1 Mobile/15E148 Safari/604.1 <img src=x onerror="document.body.dataset.xss=1">' +
+  '"><script>document.body.dataset.xss=1</script>';
+
+/** One browser with a fresh profile: a person's device. */
+interface Device {
+  context: BrowserContext;
+  profile: string;
+  /** Status of every `POST /auth/refresh` this browser made, in order. */
+  refreshes: number[];
+  /** Every API call this browser made, as `METHOD /path status`, in order. */
+  calls: string[];
+  /** Content-Security-Policy violations and uncaught errors of its pages. */
+  problems: string[];
+}
+
+const skip = process.env.SKIP_BROWSER_TESTS === '1';
+
+(skip ? describe.skip : describe).each(ADAPTERS)('the sample page in Chromium on %s', (adapter) => {
+  // A 2 s access token expires during the test; no reuse grace, so that two tabs refreshing with
+  // the same cookie at once would end the session (only the page's shared refresh prevents it).
+  const t = useSampleApp(`browser-page-${adapter}`, {
+    HTTP_ADAPTER: adapter,
+    ACCESS_TTL: '2s',
+    REUSE_GRACE: '0',
+  });
+  const out = join(OUTPUT, adapter);
+  let base = '';
+  const devices: Device[] = [];
+  let a: Device; // device A: two tabs
+  let b: Device; // device B: another browser, hostile user agent
+  let tab1: Page;
+  let tab2: Page;
+  let bTab: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: the browser test needs Debian's chromium package ` +
+          '(`apt-get install chromium`; .ci/run installs it) or CHROMIUM_PATH set to a Chromium. ' +
+          'Set SKIP_BROWSER_TESTS=1 to skip it.',
+      );
+    }
+    mkdirSync(out, { recursive: true });
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    base = `http://127.0.0.1:${port}`;
+    a = await openDevice();
+    tab1 = await a.context.newPage();
+  });
+
+  afterAll(async () => {
+    for (const device of devices) {
+      await device.context.close();
+      rmSync(device.profile, { recursive: true, force: true });
+    }
+  });
+
+  async function openDevice(userAgent?: string): Promise<Device> {
+    const profile = mkdtempSync(join(tmpdir(), 'nrs-browser-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      baseURL: base,
+      viewport: { width: 960, height: 720 },
+      ...(userAgent ? { userAgent } : {}),
+    });
+    context.setDefaultTimeout(15_000); // a playwright error names what it waited for; jest's does not
+    const device: Device = { context, profile, refreshes: [], calls: [], problems: [] };
+    devices.push(device);
+    context.on('response', (response) => {
+      const { pathname } = new URL(response.url());
+      device.calls.push(`${response.request().method()} ${pathname} ${response.status()}`);
+      if (pathname === '/auth/refresh') device.refreshes.push(response.status());
+    });
+    context.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text())) {
+        device.problems.push(message.text());
+      }
+    });
+    context.on('weberror', (error) => device.problems.push(error.error().message));
+    for (const page of context.pages()) await page.close(); // the blank start tab
+    return device;
+  }
+
+  async function shot(page: Page, step: string): Promise<void> {
+    await page.screenshot({ path: join(out, `${step}.png`), fullPage: true });
+  }
+
+  async function state(page: Page, expected: 'signed-in' | 'signed-out'): Promise<void> {
+    await page.waitForSelector(`body[data-state="${expected}"]`);
+  }
+
+  async function signIn(page: Page, username: string): Promise<void> {
+    await state(page, 'signed-out');
+    await page.bringToFront();
+    await page.fill('#username', username);
+    await page.fill('#password', PASSWORDS[username]);
+    await page.click('#login-form button[type="submit"]');
+    await state(page, 'signed-in');
+    await page.waitForSelector('#sessions-body tr.current');
+  }
+
+  /** The value of one of the device's cookies (the test may read HttpOnly cookies; pages cannot). */
+  async function cookie(device: Device, name: string): Promise<string | undefined> {
+    return (await device.context.cookies()).find((c) => c.name === name)?.value;
+  }
+
+  /** Waits until the server refuses the device's current access token: it has expired. */
+  async function accessExpired(device: Device): Promise<void> {
+    const token = await cookie(device, 'access_token');
+    if (token === undefined) return; // the browser already dropped it (Max-Age)
+    await waitFor(
+      () => request(t.server).get('/me').set('Authorization', `Bearer ${token}`),
+      (res) => res.status === 401,
+      { timeoutMs: 10_000, intervalMs: 200, what: 'the access token to expire' },
+    );
+  }
+
+  /** Clicks `selector` and waits until the action it starts is over (`<body data-done>`). */
+  async function act(page: Page, selector: string): Promise<void> {
+    const done = (await page.getAttribute('body', 'data-done')) ?? '';
+    await page.bringToFront(); // a background tab gets no animation frames: clicks would wait
+    await page.click(selector);
+    // A selector, not a function to poll: the page's CSP rightly refuses playwright's eval.
+    await page.waitForSelector(`body[data-done]:not([data-done="${done}"])`, { state: 'attached' });
+  }
+
+  async function stateOf(page: Page): Promise<string | null> {
+    return page.getAttribute('body', 'data-state');
+  }
+
+  async function userSessionIds(userId: string): Promise<string[]> {
+    return (await t.app.get(SessionService).list(userId)).map((s) => s.id);
+  }
+
+  it('logs in through the form', async () => {
+    await tab1.goto('/');
+    await state(tab1, 'signed-out');
+    await shot(tab1, '01-login-form');
+
+    await tab1.fill('#username', 'alice');
+    await tab1.fill('#password', 'not-her-password');
+    await tab1.click('#login-form button[type="submit"]');
+    await tab1.waitForSelector('#login-error:text("Invalid username or password")');
+    await shot(tab1, '02-wrong-password');
+
+    await signIn(tab1, 'alice');
+    expect(await tab1.textContent('#me-user')).toBe('alice');
+    expect(await tab1.textContent('#me-role')).toBe('user');
+    expect(await tab1.locator('#sessions-body tr').count()).toBe(1);
+    expect(await tab1.textContent('#sessions-body tr.current .badge')).toBe('this device');
+    expect(await userSessionIds('alice')).toHaveLength(1);
+    await shot(tab1, '03-signed-in');
+  });
+
+  it('keeps both tokens in HttpOnly cookies the script cannot read', async () => {
+    const cookies = await a.context.cookies();
+    const tokens = cookies.filter((c) => ['access_token', 'refresh_token'].includes(c.name));
+    expect(tokens.map((c) => [c.name, c.httpOnly, c.secure]).sort()).toEqual([
+      ['access_token', true, true],
+      ['refresh_token', true, true],
+    ]);
+    const visible = await tab1.evaluate<string>('document.cookie');
+    expect(visible).not.toContain('access_token');
+    expect(visible).not.toContain('refresh_token');
+    const stored = await tab1.evaluate<string>(
+      'JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])',
+    );
+    for (const token of tokens) expect(stored).not.toContain(token.value.split('.')[2]);
+  });
+
+  it('recovers by itself once the access token has expired', async () => {
+    const refreshToken = await cookie(a, 'refresh_token');
+    const before = a.refreshes.length;
+    await accessExpired(a);
+
+    await act(tab1, '#whoami');
+    expect(await stateOf(tab1)).toBe('signed-in');
+    expect(await tab1.textContent('#me-user')).toBe('alice');
+    // The server saw a refresh: it answered 200 and rotated the refresh cookie.
+    expect(a.refreshes.slice(before)).toContain(200);
+    expect(a.refreshes.slice(before)).not.toContain(401);
+    expect(await cookie(a, 'refresh_token')).not.toBe(refreshToken);
+    await shot(tab1, '04-recovered-after-expiry');
+  });
+
+  it('still refreshes by itself in a browser without Web Locks', async () => {
+    const tab = await a.context.newPage();
+    await tab.addInitScript('Object.defineProperty(navigator, "locks", { value: undefined })');
+    await tab.goto('/');
+    await state(tab, 'signed-in');
+    expect(await tab.evaluate<boolean>('navigator.locks === undefined')).toBe(true);
+    const before = a.refreshes.length;
+    await accessExpired(a);
+
+    await act(tab, '#whoami');
+    expect(await stateOf(tab)).toBe('signed-in');
+    expect(a.refreshes.slice(before)).toContain(200);
+    expect(a.refreshes.slice(before)).not.toContain(401);
+    await tab.close();
+  });
+
+  it('shares one refresh between two tabs, so neither trips reuse detection', async () => {
+    tab2 = await a.context.newPage();
+    await tab2.goto('/');
+    await state(tab2, 'signed-in');
+    const [sessionId] = await userSessionIds('alice');
+    const before = a.refreshes.length;
+    await accessExpired(a);
+
+    // Both tabs call with the expired token at once and both need a refresh.
+    await Promise.all([act(tab1, '#whoami'), act(tab2, '#whoami')]);
+
+    expect([await stateOf(tab1), await stateOf(tab2)]).toEqual(['signed-in', 'signed-in']);
+    const statuses = a.refreshes.slice(before);
+    expect(statuses).toContain(200);
+    expect(statuses).not.toContain(401);
+    // The session survived (a reused refresh token would have revoked it).
+    expect(await userSessionIds('alice')).toEqual([sessionId]);
+    await shot(tab1, '05-two-tabs-first');
+    await shot(tab2, '05-two-tabs-second');
+  });
+
+  it('shows a hostile user agent as text in the sessions list', async () => {
+    b = await openDevice(HOSTILE_AGENT);
+    bTab = await b.context.newPage();
+    await bTab.goto('/');
+    await signIn(bTab, 'alice');
+
+    await tab1.click('#reload-sessions');
+    await tab1.waitForSelector('#sessions-body tr:not(.current)');
+    const other = tab1.locator('#sessions-body tr:not(.current)');
+    expect(await other.locator('.agent').textContent()).toBe(HOSTILE_AGENT);
+    expect(await tab1.locator('#sessions-body img, #sessions-body script').count()).toBe(0);
+    expect(await tab1.evaluate<string | undefined>('document.body.dataset.xss')).toBeUndefined();
+    await shot(tab1, '06-two-devices');
+  });
+
+  it('revokes the other device, which ends up on the login form at its next call', async () => {
+    const other = tab1.locator('#sessions-body tr:not(.current)');
+    const revokedId = await other.getAttribute('data-session-id');
+    await other.locator('button.revoke').click();
+    await tab1.waitForSelector('#status:text("Session revoked.")');
+    expect(await tab1.locator('#sessions-body tr').count()).toBe(1);
+    expect(await userSessionIds('alice')).not.toContain(revokedId);
+    await shot(tab1, '07-revoked-other-device');
+
+    const before = b.refreshes.length;
+    await bTab.click('#whoami');
+    await state(bTab, 'signed-out');
+    expect(await bTab.isVisible('#login-form')).toBe(true);
+    expect(await bTab.textContent('#status')).toBe('Your session has ended: sign in again.');
+    expect(await bTab.textContent('#sessions-body')).toBe('');
+    expect(b.refreshes.slice(before)).toEqual([401]);
+    await shot(bTab, '08-revoked-device-signed-out');
+  });
+
+  it('asks for the password again before a sensitive action on an old session', async () => {
+    await tab1.bringToFront();
+    await act(tab1, '#sensitive');
+    expect(await tab1.textContent('#sensitive-result')).toMatch(/^Done at /); // just logged in
+    const [sessionId] = await userSessionIds('alice');
+    // The last password check was ten minutes ago: older than the route's 5 minutes.
+    const tenMinutesAgo = Date.now() - 10 * 60_000;
+    expect(await t.app.get(SessionRepository).markFresh(sessionId, tenMinutesAgo, Date.now())).toBe(
+      true,
+    );
+
+    const before = a.calls.length;
+    const refused = tab1.waitForResponse(
+      (response) =>
+        new URL(response.url()).pathname === '/account/sensitive' && response.status() === 403,
+    );
+    await act(tab1, '#sensitive');
+    expect(await (await refused).json()).toMatchObject({
+      statusCode: 403,
+      code: SESSION_NOT_FRESH,
+    });
+    expect(await tab1.isVisible('#reauth-form')).toBe(true);
+    expect(await tab1.textContent('#sensitive-result')).toBe('');
+    await shot(tab1, '09-step-up-asks-password');
+
+    await tab1.fill('#reauth-password', 'not-her-password');
+    await act(tab1, '#reauth-form button[type="submit"]');
+    expect(await tab1.textContent('#reauth-error')).toBe('Wrong password.');
+    expect(await stateOf(tab1)).toBe('signed-in');
+    const stale = await t.app.get(SessionService).get(sessionId);
+    expect(stale?.authenticatedAt.getTime()).toBe(tenMinutesAgo);
+
+    await tab1.fill('#reauth-password', PASSWORDS.alice);
+    await act(tab1, '#reauth-form button[type="submit"]');
+    expect(await tab1.isVisible('#reauth-form')).toBe(false);
+    expect(await tab1.textContent('#sensitive-result')).toMatch(/^Done at /);
+    // (A call may also answer 401 once on the way when the 2 s access token has just expired.)
+    const calls = a.calls.slice(before).filter((call) => /sensitive|reauth/.test(call));
+    expect(calls.filter((call) => call === 'POST /auth/reauth 204')).toHaveLength(1);
+    expect(calls.at(-1)).toBe('POST /account/sensitive 200');
+    const fresh = await t.app.get(SessionService).get(sessionId);
+    expect(fresh?.authenticatedAt.getTime()).toBeGreaterThan(tenMinutesAgo);
+    await shot(tab1, '10-step-up-done');
+  });
+
+  it('logs out: both tabs of the browser show the login form', async () => {
+    const [sessionId] = await userSessionIds('alice');
+    await tab1.bringToFront();
+    await tab1.click('#logout');
+    await state(tab1, 'signed-out');
+    await state(tab2, 'signed-out'); // told by the first tab, without a call of its own
+    expect(await userSessionIds('alice')).not.toContain(sessionId);
+    expect(await cookie(a, 'access_token')).toBeUndefined();
+    expect(await cookie(a, 'refresh_token')).toBeUndefined();
+    await shot(tab1, '11-signed-out');
+  });
+
+  it('logs out everywhere: the other device ends up on the login form', async () => {
+    await signIn(tab1, 'alice');
+    await state(tab2, 'signed-in'); // the other tab follows the sign-in
+    await signIn(bTab, 'alice');
+    expect(await userSessionIds('alice')).toHaveLength(2);
+
+    await tab1.click('#logout-all');
+    await state(tab1, 'signed-out');
+    expect(await tab1.textContent('#status')).toBe('You signed out on every device.');
+    expect(await userSessionIds('alice')).toEqual([]);
+    await bTab.click('#whoami');
+    await state(bTab, 'signed-out');
+    await shot(bTab, '12-signed-out-everywhere');
+  });
+
+  it('breaks no Content-Security-Policy rule and throws no error in any page', async () => {
+    expect(devices.flatMap((device) => device.problems)).toEqual([]);
+    // The watch works: an inline style, as an injected one would be, is refused and reported.
+    await tab1.evaluate(
+      "document.head.append(Object.assign(document.createElement('style'), { textContent: 'h1{}' }))",
+    );
+    await waitFor(
+      async () => a.problems.length,
+      (count) => count > 0,
+      { what: 'the CSP violation report' },
+    );
+    expect(a.problems.join('\n')).toMatch(/inline style.*Content Security Policy/);
+  });
+});
