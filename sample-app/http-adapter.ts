@@ -1,0 +1,121 @@
+import {
+  BadRequestException,
+  UnsupportedMediaTypeException,
+  type DynamicModule,
+  type INestApplication,
+  type NestApplicationOptions,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
+import type { HttpAdapterName } from './config.js';
+
+/** The largest request body on either platform: body-parser's default, 100 KiB. */
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+/** A Content-Type that Fastify can parse: `type/subtype`, then parameters after a `;`. */
+const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/;
+
+/**
+ * The Nest app of `module` on `adapter`, not yet initialised. The Fastify packages are imported
+ * only for `fastify`, so an Express app runs without them installed (and vice versa).
+ */
+export function createOnAdapter(
+  adapter: HttpAdapterName,
+  module: DynamicModule,
+  options: NestApplicationOptions,
+): Promise<INestApplication> {
+  return adapter === 'fastify'
+    ? createFastifyApp(module, options)
+    : createExpressApp(module, options);
+}
+
+async function createExpressApp(
+  module: DynamicModule,
+  options: NestApplicationOptions,
+): Promise<INestApplication> {
+  const { default: cookieParser } = await import('cookie-parser');
+  const app = await NestFactory.create<NestExpressApplication>(module, options);
+  app.disable('x-powered-by');
+  // Compressed bodies get a 415, as on Fastify (which has no decompressor built in).
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, inflate: false });
+  app.use(cookieParser());
+  return app;
+}
+
+/**
+ * Fastify, set up to keep Express's HTTP contract: the same body limit; routes matched regardless
+ * of case and of a trailing slash, with path parameters of any length; JSON bodies parsed as
+ * body-parser does (objects and arrays only, `__proto__` keys dropped, `{}` for an empty body);
+ * a body of any type but JSON or a form, or of no valid type, left unread (no 415) for the
+ * route to judge; and a malformed URL answered without quoting it. Unlike body-parser, it
+ * answers JSON in UTF-32 (a charset Node cannot decode) with a 415.
+ */
+async function createFastifyApp(
+  module: DynamicModule,
+  options: NestApplicationOptions,
+): Promise<INestApplication> {
+  const [{ FastifyAdapter }, { default: fastifyCookie }] = await Promise.all([
+    import('@nestjs/platform-fastify'),
+    import('@fastify/cookie'),
+  ]);
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Express has no limit of its own on a path parameter (Fastify's is 100 characters, then 414);
+    // Node refuses request heads over 16 KiB anyway.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16_384 },
+    // Fastify's own answer to a URL it cannot decode would quote the URL (a token may be in it).
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
+      const statusCode = error.code === 'FST_ERR_BAD_URL' ? 400 : (error.statusCode ?? 500);
+      const message = statusCode === 400 ? 'Malformed URL' : STATUS_CODES[statusCode];
+      void reply.code(statusCode).send({ statusCode, message });
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, options);
+  // The module reads its cookies from the raw header: the plugin is for the app's own cookies.
+  await app.register(fastifyCookie);
+  const fastify = app.getHttpAdapter().getInstance();
+  const parseJson = fastify.getDefaultJsonParser('remove', 'remove');
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    const { 'content-type': type = '', 'content-encoding': encoding = 'identity' } =
+      request.headers;
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1].toLowerCase() ?? 'utf-8';
+    const text = encoding.toLowerCase() === 'identity' ? decode(body, charset) : undefined;
+    if (text === undefined) {
+      done(new UnsupportedMediaTypeException(), undefined);
+    } else if (text.length === 0) {
+      done(null, {});
+    } else if (!/^[ \t\n\r]*[{[]/.test(text)) {
+      done(new BadRequestException('Malformed JSON body'), undefined); // body-parser's "strict"
+    } else {
+      parseJson(request as Parameters<typeof parseJson>[0], text, done);
+    }
+  });
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    // Fastify answers 415 to a Content-Type it cannot parse ("", "json"); Express ignores it.
+    const type = request.headers['content-type'];
+    if (type !== undefined && !MEDIA_TYPE.test(type)) delete request.headers['content-type'];
+    done();
+  });
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser('*', (_request, payload, done) => {
+    payload.resume(); // read and dropped, as Express does with a type it has no parser for
+    done(null, undefined);
+  });
+  return app;
+}
+
+/**
+ * The text of a body in a `utf-*` charset that Node decodes (a byte order mark dropped), else
+ * `undefined`: body-parser also refuses charsets that do not start with `utf-`.
+ */
+function decode(body: Buffer, charset: string): string | undefined {
+  if (!charset.startsWith('utf-')) return undefined;
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    return undefined; // a label Node does not know, e.g. utf-32
+  }
+}
