@@ -18,4 +18,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The sample page's script runs in the browser (no build step).
+    files: ['sample-app/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        navigator: 'readonly',
+        fetch: 'readonly',
+        localStorage: 'readonly',
+        BroadcastChannel: 'readonly',
+      },
+    },
+  },
 );

@@ -15,6 +15,8 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^nest-redis-sessions$': '<rootDir>/src/index.ts',
+    '^nest-redis-sessions/health$': '<rootDir>/src/health/index.ts',
+    '^nest-redis-sessions/openapi$': '<rootDir>/src/openapi/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],

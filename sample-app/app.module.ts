@@ -8,9 +8,13 @@ import {
 import { APP_FILTER } from '@nestjs/core';
 import { SafeErrorFilter, SessionModule } from 'nest-redis-sessions';
 import { AppController } from './app.controller.js';
+import { AccountController } from './account/account.controller.js';
 import { LoginController } from './auth/login.controller.js';
+import { ReauthController } from './auth/reauth.controller.js';
 import { withBench } from './bench/bench.module.js';
 import { sampleOptionsFromEnv, type SampleConfig } from './config.js';
+import { HealthModule } from './health/health.module.js';
+import { PageController } from './page/page.controller.js';
 import { MeController } from './profile/me.controller.js';
 import { UsersService } from './users/users.service.js';
 
@@ -32,15 +36,27 @@ export class AppModule implements OnApplicationBootstrap {
     const config = sampleOptionsFromEnv(env);
     const app: DynamicModule = {
       module: AppModule,
-      imports: [SessionModule.forRoot(config.session), ...rateLimiting(config.rateLimitPerMinute)],
-      controllers: [LoginController, MeController, AppController],
+      imports: [
+        SessionModule.forRoot(config.session),
+        HealthModule,
+        ...rateLimiting(config.rateLimitPerMinute),
+      ],
+      controllers: [
+        LoginController,
+        ReauthController,
+        AccountController,
+        MeController,
+        AppController,
+        PageController,
+      ],
       providers: [
         UsersService,
         { provide: SAMPLE_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: SafeErrorFilter },
       ],
     };
-    return config.bench ? withBench(app, config.session.accessToken.secret) : app;
+    // BENCH refuses ACCESS_PRIVATE_KEY (config.ts): the HMAC access secret is always set here.
+    return config.bench ? withBench(app, config.session.accessToken.secret!) : app;
   }
 
   onApplicationBootstrap(): void {

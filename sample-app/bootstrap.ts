@@ -1,9 +1,9 @@
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import cookieParser from 'cookie-parser';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, SAMPLE_CONFIG } from './app.module.js';
-import type { SampleConfig } from './config.js';
+import { httpAdapterFromEnv, type SampleConfig } from './config.js';
+import { createOnAdapter } from './http-adapter.js';
+import { serveOpenApiDocument } from './openapi/openapi.setup.js';
 
 /** Options of `createSampleApp()` that are not in the environment. */
 export interface SampleAppOptions {
@@ -20,11 +20,12 @@ export async function createSampleApp(
   env: NodeJS.ProcessEnv = process.env,
   options: SampleAppOptions = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(env), {
+  const module = AppModule.register(env); // throws first when the environment is bad
+  const adapter = httpAdapterFromEnv(env);
+  const app = await createOnAdapter(adapter, module, {
     abortOnError: false,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
-  app.disable('x-powered-by');
   // Credentials only for the configured origins: never a reflected foreign origin, never `null`.
   const allowed = new Set(app.get<SampleConfig>(SAMPLE_CONFIG).session.allowedOrigins ?? []);
   app.enableCors({
@@ -33,9 +34,15 @@ export async function createSampleApp(
       callback: (error: Error | null, allow?: boolean) => void,
     ) => callback(null, origin !== undefined && allowed.has(origin)),
     credentials: true,
+    // Both platforms' preflight answers list these (their defaults differ: Fastify's lacks DELETE).
+    methods: 'GET,HEAD,POST,DELETE',
   });
-  app.use(cookieParser());
+  serveOpenApiDocument(app);
   app.enableShutdownHooks();
   await app.init();
+  if (adapter === 'fastify') {
+    // Fastify serves requests only once its plugins have loaded (`listen()` waits for them too).
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  }
   return app;
 }

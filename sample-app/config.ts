@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import {
   MemorySessionRepository,
   parseDuration,
+  type AccessTokenOptions,
+  type SessionModuleExtras,
   type SessionModuleOptions,
 } from 'nest-redis-sessions';
 
@@ -11,12 +13,18 @@ export interface SampleNotice {
   message: string;
 }
 
+/** The Nest HTTP platforms the sample app runs on (`HTTP_ADAPTER`). */
+export const HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
+
 /** Everything the sample app reads from its environment, parsed and checked once. */
 export interface SampleConfig {
   /** Port `main.ts` listens on. */
   port: number;
-  /** Options given to `SessionModule.forRoot()`. */
-  session: SessionModuleOptions;
+  /** `HTTP_ADAPTER`: the Nest platform, `express` (default) or `fastify`. */
+  httpAdapter: HttpAdapterName;
+  /** Options given to `SessionModule.forRoot()` (with the `jwks` extra when keys are set). */
+  session: SessionModuleOptions & SessionModuleExtras;
   /** Requests per minute and IP on `POST /auth/login` and `POST /auth/refresh`; `0` = no limit. */
   rateLimitPerMinute: number;
   /** What start-up should tell the operator (never a secret). */
@@ -81,6 +89,52 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   if (['true', '1', 'yes', 'on'].includes(value)) return true;
   if (['false', '0', 'no', 'off'].includes(value)) return false;
   throw new SampleConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+/** A PEM Ed25519 key from the environment (`\n` escapes allowed, as in .env files). */
+function ed25519Key(env: NodeJS.ProcessEnv, name: string, type: 'private' | 'public'): KeyObject {
+  const pem = read(env, name)!.replace(/\\n/g, '\n');
+  let key: KeyObject | undefined;
+  try {
+    key = type === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
+  } catch {
+    key = undefined;
+  }
+  // The value is never repeated: it may be a private key.
+  if (!key || key.type !== type || key.asymmetricKeyType !== 'ed25519') {
+    throw new SampleConfigError(name, `must be an Ed25519 ${type} key in PEM`);
+  }
+  return key;
+}
+
+/**
+ * `ACCESS_PRIVATE_KEY` and `ACCESS_PUBLIC_KEY` (both or neither): access tokens signed with
+ * EdDSA and the JWKS served. `ACCESS_SECRET`, if also set, then only verifies older tokens.
+ */
+function accessKeys(
+  env: NodeJS.ProcessEnv,
+  notices: SampleNotice[],
+): Pick<AccessTokenOptions, 'keys' | 'secret'> | undefined {
+  const hasPrivate = read(env, 'ACCESS_PRIVATE_KEY') !== undefined;
+  const hasPublic = read(env, 'ACCESS_PUBLIC_KEY') !== undefined;
+  if (!hasPrivate && !hasPublic) return undefined;
+  if (!hasPrivate || !hasPublic) {
+    throw new SampleConfigError(
+      hasPrivate ? 'ACCESS_PUBLIC_KEY' : 'ACCESS_PRIVATE_KEY',
+      'must be set together with ' + (hasPrivate ? 'ACCESS_PRIVATE_KEY' : 'ACCESS_PUBLIC_KEY'),
+    );
+  }
+  const privateKey = ed25519Key(env, 'ACCESS_PRIVATE_KEY', 'private');
+  const publicKey = ed25519Key(env, 'ACCESS_PUBLIC_KEY', 'public');
+  notices.push({
+    level: 'log',
+    message: 'Access tokens are signed with EdDSA; public keys at GET /.well-known/jwks.json',
+  });
+  const legacySecret = read(env, 'ACCESS_SECRET');
+  return {
+    keys: [{ algorithm: 'EdDSA', privateKey, publicKey }],
+    ...(legacySecret ? { secret: legacySecret } : {}),
+  };
 }
 
 /** A secret from the environment, or a random one for this process only (with a warning). */
@@ -165,12 +219,15 @@ function redisClusterNodes(env: NodeJS.ProcessEnv): { host: string; port: number
   return nodes;
 }
 
-/** Variables of features the library does not have yet: refuse what cannot be honoured. */
-function checkNotYetSupported(env: NodeJS.ProcessEnv): void {
-  const adapter = read(env, 'HTTP_ADAPTER');
-  if (adapter !== undefined && adapter !== 'express') {
-    throw new SampleConfigError('HTTP_ADAPTER', `must be "express" (got "${adapter}")`);
+/** `HTTP_ADAPTER`: `express` (the default) or `fastify`, in any case. */
+export function httpAdapterFromEnv(env: NodeJS.ProcessEnv): HttpAdapterName {
+  const raw = read(env, 'HTTP_ADAPTER');
+  if (raw === undefined) return 'express';
+  const adapter = HTTP_ADAPTERS.find((name) => name === raw.toLowerCase());
+  if (!adapter) {
+    throw new SampleConfigError('HTTP_ADAPTER', `must be "express" or "fastify" (got "${raw}")`);
   }
+  return adapter;
 }
 
 /**
@@ -180,7 +237,8 @@ function checkNotYetSupported(env: NodeJS.ProcessEnv): void {
 export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
   const notices: SampleNotice[] = [];
   const port = integer(env, 'PORT', 3000, 65_535);
-  const accessSecret = secret(env, 'ACCESS_SECRET', notices);
+  const keys = accessKeys(env, notices);
+  const accessSecret = keys ? keys.secret : secret(env, 'ACCESS_SECRET', notices);
   const refreshSecret = secret(env, 'REFRESH_SECRET', notices);
   if (typeof accessSecret === 'string' && accessSecret === refreshSecret) {
     throw new SampleConfigError('REFRESH_SECRET', 'must differ from ACCESS_SECRET');
@@ -189,10 +247,15 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
   if (clockTolerance > MAX_CLOCK_TOLERANCE_MS) {
     throw new SampleConfigError('CLOCK_TOLERANCE', 'must be at most 30s');
   }
-  checkNotYetSupported(env);
+  const httpAdapter = httpAdapterFromEnv(env);
 
   const session: SessionModuleOptions = {
-    accessToken: { secret: accessSecret, ttl: duration(env, 'ACCESS_TTL', '15m') },
+    accessToken: {
+      ...(keys ? { keys: keys.keys } : {}),
+      ...(accessSecret !== undefined ? { secret: accessSecret } : {}),
+      ttl: duration(env, 'ACCESS_TTL', '15m'),
+    },
+    ...(keys ? { jwks: {} } : {}),
     refreshToken: {
       secret: refreshSecret,
       ttl: duration(env, 'REFRESH_TTL', '7d'),
@@ -252,6 +315,9 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
     });
   }
   const bench = boolean(env, 'BENCH', false);
+  if (bench && keys) {
+    throw new SampleConfigError('BENCH', 'cannot be combined with ACCESS_PRIVATE_KEY (HS256 only)');
+  }
   if (bench) {
     notices.push({
       level: 'warn',
@@ -259,5 +325,5 @@ export function sampleOptionsFromEnv(env: NodeJS.ProcessEnv): SampleConfig {
         'BENCH is on: /bench routes and a user store without password hashing (benchmarks only)',
     });
   }
-  return { port, session, rateLimitPerMinute, notices, bench };
+  return { port, httpAdapter, session, rateLimitPerMinute, notices, bench };
 }

@@ -8,7 +8,14 @@ const logger = new Logger('SampleApp');
 
 try {
   const app = await createSampleApp(process.env);
-  await app.listen(app.get<SampleConfig>(SAMPLE_CONFIG).port);
+  const { port: configured, httpAdapter } = app.get<SampleConfig>(SAMPLE_CONFIG);
+  if (httpAdapter === 'fastify') {
+    // Express (Node) listens on every interface, `::` or `0.0.0.0` without IPv6; Fastify listens
+    // on localhost only unless given a host.
+    await app.listen(configured, '::').catch(() => app.listen(configured, '0.0.0.0'));
+  } else {
+    await app.listen(configured);
+  }
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`Listening on http://localhost:${port}`);
 } catch (error) {

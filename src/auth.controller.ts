@@ -89,7 +89,7 @@ export class AuthController {
   ): Promise<void> {
     this.sessions.clearCookies(response);
     // A refresh token whose session is gone gets the same 401 as any other dead token.
-    if (!(await this.sessions.revoke(request.user.sessionId))) {
+    if (!(await this.sessions.revoke(request.user.sessionId, { reason: 'logout' }))) {
       throw new SessionUnauthorizedException();
     }
   }

@@ -6,7 +6,9 @@ import { PassportAccessGuard } from './guards/passport-access.guard.js';
 import { LogoutGuard } from './guards/logout.guard.js';
 import { RefreshGuard } from './guards/refresh.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
+import { WsSessionService } from './ws/ws-session.service.js';
 import { RevocationCache } from './revocation/revocation-cache.js';
+import { SessionEventPublisher } from './events/session-event-publisher.service.js';
 import { SessionCookies } from './http/session-cookies.js';
 import { SessionRepository } from './repositories/session.repository.js';
 import { SESSION_CONFIG } from './session.constants.js';
@@ -42,8 +44,10 @@ import type {
     RefreshGuard,
     LogoutGuard,
     RolesGuard,
+    WsSessionService,
     SessionStoreLifecycle,
     RevocationCache,
+    SessionEventPublisher,
   ],
   exports: [
     SESSION_CONFIG,
@@ -56,6 +60,7 @@ import type {
     PassportAccessGuard,
     RefreshGuard,
     RolesGuard,
+    WsSessionService,
   ],
 })
 export class SessionModule extends ConfigurableModuleClass {

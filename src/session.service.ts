@@ -1,5 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ResolvedSessionConfig } from './config/resolved-session-config.js';
+import type { SessionRevokedReason } from './events/session-event.interface.js';
+import { SessionEventPublisher } from './events/session-event-publisher.service.js';
 import { clientInfo, readCookie } from './http/request-tokens.js';
 import { SessionCookies } from './http/session-cookies.js';
 import type { CookieRequest, CookieResponse } from './http/http.types.js';
@@ -7,12 +9,21 @@ import type {
   ClaimValue,
   CreatedSession,
   IssuedTokens,
+  LiveSessionView,
+  SessionClaimsChange,
+  SessionClaimsTarget,
   SessionContext,
   SessionInfo,
+  SessionPrincipal,
   SessionUser,
 } from './interfaces/session.interface.js';
 import type { RefreshPrincipal } from './interfaces/token-payload.interface.js';
-import type { SessionRecord } from './repositories/session-record.interface.js';
+import type {
+  ClaimsUpdate,
+  ExpiredSession,
+  LiveSessionRecord,
+  SessionRecord,
+} from './repositories/session-record.interface.js';
 import { SessionRepository } from './repositories/session.repository.js';
 import { RevocationCache } from './revocation/revocation-cache.js';
 import { MAX_USER_AGENT_LENGTH, SESSION_CONFIG } from './session.constants.js';
@@ -23,13 +34,29 @@ import { TokenService } from './token.service.js';
 const MAX_ROLE_LENGTH = 64;
 const MAX_CLAIMS_JSON = 1024;
 
+/** Options of `SessionService.revoke()`. */
+export interface RevokeOptions {
+  /** The `reason` of the `session.revoked` event. Default: `'revoked-by-id'`. */
+  reason?: SessionRevokedReason;
+}
+
+/** Options of `SessionService.revokeAll()`. */
+export interface RevokeAllOptions {
+  /** A session to keep (e.g. the caller's own, after a password change). */
+  except?: string;
+  /** The `reason` of the `session.revoked` events. Default: `'logout-all'`. */
+  reason?: SessionRevokedReason;
+}
+
 /**
- * The facade apps inject: log a user in, refresh, list and revoke sessions. Every session is
- * checked against the store on every request, so a revocation takes effect at the next request.
+ * The facade apps inject: log a user in, refresh, list and revoke sessions, change their claims
+ * and mark them fresh. Every session is checked against the store on every request, so a
+ * revocation or a change takes effect at the next request.
  */
 @Injectable()
-export class SessionService {
+export class SessionService implements OnModuleDestroy {
   private readonly logger = new Logger('SessionService');
+  private readonly stopObservingExpiry: () => void;
 
   constructor(
     @Inject(SESSION_CONFIG) private readonly config: ResolvedSessionConfig,
@@ -37,7 +64,14 @@ export class SessionService {
     private readonly tokens: TokenService,
     private readonly cookies: SessionCookies,
     private readonly revocations: RevocationCache,
-  ) {}
+    private readonly events: SessionEventPublisher,
+  ) {
+    this.stopObservingExpiry = repository.onExpired((expired) => this.reportExpired(expired));
+  }
+
+  onModuleDestroy(): void {
+    this.stopObservingExpiry();
+  }
 
   /**
    * Starts a new session for a user who has just proved who they are (your login route), and
@@ -60,17 +94,27 @@ export class SessionService {
       lastSeenAt: now,
       idleExpiresAt: now + this.config.idleTimeoutMs,
       absoluteExpiresAt: now + this.config.absoluteTimeoutMs,
+      authenticatedAt: now,
       ...this.client(ctx),
     };
     const replaced = this.presentedSessionId(ctx.request);
     const evictedSessionIds = await this.repository.create(record, this.config.maxSessionsPerUser);
     // Re-authentication ends the session this browser held: it would be orphaned otherwise.
-    if (replaced) await this.repository.revoke(replaced);
-    await this.revocations.sessionsEnded(
+    const replacedEnded = replaced !== undefined && (await this.repository.revoke(replaced));
+    await this.revocations.invalidate(
       replaced ? [...evictedSessionIds, replaced] : evictedSessionIds,
     );
     const issued = this.issue({ ...record, previousJti: '', previousRetiredAt: 0 }, now);
     if (ctx.response) this.cookies.set(ctx.response, issued, now);
+    this.events.emit({
+      name: 'session.created',
+      userId: user.id,
+      sessionId,
+      at: new Date(now),
+      ...clientFields(record),
+    });
+    for (const id of evictedSessionIds) this.emitRevoked(id, 'evicted', now);
+    if (replacedEnded) this.emitRevoked(replaced, 'replaced', now);
     return { ...issued, evictedSessionIds };
   }
 
@@ -89,6 +133,7 @@ export class SessionService {
     ctx: SessionContext = {},
   ): Promise<IssuedTokens> {
     const now = Date.now();
+    const client = this.client(ctx);
     const result = await this.repository.rotate({
       sessionId: principal.sessionId,
       presentedJti: principal.jti,
@@ -96,13 +141,21 @@ export class SessionService {
       now,
       graceMs: this.config.refresh.reuseGraceMs,
       idleMs: this.config.idleTimeoutMs,
-      ...this.client(ctx),
+      ...client,
     });
     if (result.status === 'reused') {
-      await this.revocations.sessionsEnded([principal.sessionId]);
+      await this.revocations.invalidate([principal.sessionId]);
       this.logger.warn(
         `Refresh token reuse detected for user ${JSON.stringify(result.userId)}: session revoked`,
       );
+      this.events.emit({
+        name: 'session.reuse-detected',
+        userId: result.userId,
+        sessionId: principal.sessionId,
+        at: new Date(now),
+        ...clientFields(client),
+      });
+      this.emitRevoked(principal.sessionId, 'reuse-detected', now, result.userId);
     }
     if (result.status !== 'rotated' && result.status !== 'grace') {
       if (ctx.response) this.cookies.clear(ctx.response);
@@ -110,27 +163,83 @@ export class SessionService {
     }
     const issued = this.issue(result.record, now);
     if (ctx.response) this.cookies.set(ctx.response, issued, now);
+    this.events.emit({
+      name: 'session.refreshed',
+      userId: result.record.userId,
+      sessionId: result.record.sessionId,
+      at: new Date(now),
+      ...clientFields(client),
+      rotated: result.status === 'rotated',
+    });
     return issued;
   }
 
-  /** Ends one session. @returns whether it existed. */
-  async revoke(sessionId: string): Promise<boolean> {
+  /**
+   * Ends one session. `options.reason` is the `reason` of its `session.revoked` event (default
+   * `'revoked-by-id'`). @returns whether it existed.
+   */
+  async revoke(sessionId: string, options: RevokeOptions = {}): Promise<boolean> {
     if (!parseSessionId(sessionId)) return false;
     const existed = await this.repository.revoke(sessionId);
-    if (existed) await this.revocations.sessionsEnded([sessionId]);
+    if (existed) {
+      await this.revocations.invalidate([sessionId]);
+      this.emitRevoked(sessionId, options.reason ?? 'revoked-by-id', Date.now());
+    }
     return existed;
   }
 
   /**
-   * Ends every session of a user, except `options.except` (e.g. the caller's own session after a
-   * password change). @returns how many were ended.
+   * Ends every session of a user, except `options.except`. After a password change:
+   * `revokeAll(user.id, { except: session.sessionId })` ends every other device and keeps the
+   * caller's. `options.reason` is the `reason` of the `session.revoked` events (default
+   * `'logout-all'`). @returns how many were ended.
    */
-  async revokeAll(userId: string, options: { except?: string } = {}): Promise<number> {
+  async revokeAll(userId: string, options: RevokeAllOptions = {}): Promise<number> {
     if (!isValidUserId(userId)) return 0;
     const ended = await this.repository.revokeAll(userId, options.except);
     // The excepted session is dropped from caches too; it is simply read again.
-    if (ended > 0) await this.revocations.userSessionsEnded(userId);
-    return ended;
+    if (ended.length > 0) await this.revocations.invalidateUser(userId);
+    const now = Date.now();
+    for (const id of ended) this.emitRevoked(id, options.reason ?? 'logout-all', now, userId);
+    return ended.length;
+  }
+
+  /**
+   * Records a credential check now (e.g. after the user typed their password again), so that
+   * routes marked `@RequireFreshSession()` let this session through again. Never creates or
+   * extends a session. @returns `true` when the live session was updated, `false` when it is
+   * absent, expired or revoked (or the id is not a session id).
+   */
+  async markFresh(sessionId: string): Promise<boolean> {
+    if (!parseSessionId(sessionId)) return false;
+    const now = Date.now();
+    const updated = await this.repository.markFresh(sessionId, now, now);
+    if (updated) await this.revocations.invalidate([sessionId]);
+    return updated;
+  }
+
+  /**
+   * Changes the role and/or custom claims stored with one session (`{ sessionId }`) or with every
+   * live session of a user (`{ userId }`). Guards see them at the next request (`@CurrentSession()`,
+   * `@Roles()`); the next refresh signs them into the access token. `change.claims` replaces the
+   * claims entirely; `change.role: null` removes the role. Validated like `create()`: throws
+   * `SessionArgumentError` for an unlisted claim, a bad value, or too much.
+   * @returns how many live sessions were changed (0 for an unknown or malformed id).
+   */
+  async updateClaims(target: SessionClaimsTarget, change: SessionClaimsChange): Promise<number> {
+    const update = this.checkChange(change);
+    const bySession = this.checkTarget(target);
+    if (bySession) {
+      if (!parseSessionId(bySession.sessionId)) return 0;
+    } else if (!isValidUserId((target as { userId: string }).userId)) {
+      return 0;
+    }
+    const updated = await this.repository.updateClaims(target, update, Date.now());
+    if (updated > 0) {
+      if (bySession) await this.revocations.invalidate([bySession.sessionId]);
+      else await this.revocations.invalidateUser((target as { userId: string }).userId);
+    }
+    return updated;
   }
 
   /** The user's live sessions, newest first. */
@@ -154,9 +263,35 @@ export class SessionService {
    * `notAfter` (epoch ms, e.g. the access token's expiry) bounds how long the answer is cached.
    */
   async isLive(sessionId: string, notAfter = Date.now()): Promise<boolean> {
-    return this.revocations.isLive(sessionId, notAfter, () =>
-      this.repository.isLive(sessionId, Date.now()),
-    );
+    return (await this.readLive(sessionId, notAfter)) !== null;
+  }
+
+  /**
+   * The live view of a session (role and claims stored now, last credential check), or `null`
+   * when it is not live: what the guards read on every request, in one store read (or none from
+   * the revocation cache). `notAfter` bounds how long the answer is cached. Do not mutate it.
+   */
+  async readLive(sessionId: string, notAfter = Date.now()): Promise<LiveSessionView | null> {
+    return this.revocations.lookup(sessionId, notAfter, async () => {
+      const live = await this.repository.readLive(sessionId, Date.now());
+      return live ? toView(live) : null;
+    });
+  }
+
+  /**
+   * The principal of a verified access token, with the role, claims and last credential check
+   * stored with its session now (one store read, or none from the revocation cache); `null` when
+   * the session is not live. What `AccessGuard` and `AccessStrategy` put on `request.user`.
+   */
+  async resolvePrincipal(principal: SessionPrincipal): Promise<SessionPrincipal | null> {
+    const view = await this.readLive(principal.sessionId, principal.accessTokenExpiresAt.getTime());
+    if (!view) return null;
+    return {
+      ...principal,
+      role: view.role,
+      claims: { ...view.claims },
+      authenticatedAt: view.authenticatedAt,
+    };
   }
 
   /** Clears both session cookies on a response. */
@@ -209,6 +344,22 @@ export class SessionService {
     };
   }
 
+  private emitRevoked(
+    sessionId: string,
+    reason: SessionRevokedReason,
+    at: number,
+    userId = parseSessionId(sessionId)?.userId,
+  ): void {
+    if (userId === undefined) return;
+    this.events.emit({ name: 'session.revoked', userId, sessionId, at: new Date(at), reason });
+  }
+
+  private reportExpired(expired: ExpiredSession[]): void {
+    for (const session of expired) {
+      this.emitRevoked(session.sessionId, session.reason, session.expiredAt, session.userId);
+    }
+  }
+
   private client(ctx: SessionContext): { userAgent: string; ip: string } {
     const fromRequest = clientInfo(ctx.request);
     return {
@@ -221,13 +372,51 @@ export class SessionService {
     if (!user || !isValidUserId(user.id)) {
       throw new SessionArgumentError('user.id must be a non-empty string of at most 128 bytes');
     }
-    const role = user.role ?? '';
+    return {
+      role: this.checkRole('user.role', user.role ?? ''),
+      claims: this.checkClaims(user.claims ?? {}),
+    };
+  }
+
+  /** The sessionId target, `null` for a userId target; throws for anything else. */
+  private checkTarget(target: SessionClaimsTarget): { sessionId: string } | null {
+    const keys = target && typeof target === 'object' ? Object.keys(target) : [];
+    if (keys.length === 1 && keys[0] === 'sessionId') return target as { sessionId: string };
+    if (keys.length === 1 && keys[0] === 'userId') return null;
+    throw new SessionArgumentError('target must be { sessionId } or { userId }');
+  }
+
+  private checkChange(change: SessionClaimsChange): ClaimsUpdate {
+    if (!change || typeof change !== 'object') {
+      throw new SessionArgumentError('change must be an object with role and/or claims');
+    }
+    const update: ClaimsUpdate = {};
+    if (change.role !== undefined) {
+      update.role = change.role === null ? '' : this.checkRole('change.role', change.role);
+    }
+    if (change.claims !== undefined) {
+      const claims = this.checkClaims(change.claims);
+      update.claims = Object.keys(claims).length ? JSON.stringify(claims) : '';
+    }
+    if (update.role === undefined && update.claims === undefined) {
+      throw new SessionArgumentError('change must set role and/or claims');
+    }
+    return update;
+  }
+
+  private checkRole(option: string, role: unknown): string {
     if (typeof role !== 'string' || role.length > MAX_ROLE_LENGTH) {
       throw new SessionArgumentError(
-        `user.role must be a string of at most ${MAX_ROLE_LENGTH} characters`,
+        `${option} must be a string of at most ${MAX_ROLE_LENGTH} characters`,
       );
     }
-    const claims = user.claims ?? {};
+    return role;
+  }
+
+  private checkClaims(claims: unknown): Record<string, ClaimValue> {
+    if (!claims || typeof claims !== 'object' || Array.isArray(claims)) {
+      throw new SessionArgumentError('claims must be an object');
+    }
     for (const [name, value] of Object.entries(claims)) {
       if (!this.config.customClaims.has(name)) {
         throw new SessionArgumentError(`claim "${name}" is not listed in the customClaims option`);
@@ -239,14 +428,40 @@ export class SessionService {
     if (JSON.stringify(claims).length > MAX_CLAIMS_JSON) {
       throw new SessionArgumentError(`claims must serialize to at most ${MAX_CLAIMS_JSON} bytes`);
     }
-    return { role, claims };
+    return claims as Record<string, ClaimValue>;
   }
 }
 
 function parseClaims(json: string): Record<string, ClaimValue> {
   if (!json) return {};
-  const value: unknown = JSON.parse(json);
-  return value && typeof value === 'object' ? (value as Record<string, ClaimValue>) : {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return {}; // not written by this module: no claims rather than a 500
+  }
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, ClaimValue>)
+    : {};
+}
+
+function toView(live: LiveSessionRecord): LiveSessionView {
+  return {
+    role: live.role || undefined,
+    claims: parseClaims(live.claims),
+    authenticatedAt: new Date(live.authenticatedAt),
+  };
+}
+
+/** `ip` and `userAgent` of an event, left out when unknown. */
+function clientFields(client: { userAgent: string; ip: string }): {
+  ip?: string;
+  userAgent?: string;
+} {
+  return {
+    ...(client.ip ? { ip: client.ip } : {}),
+    ...(client.userAgent ? { userAgent: client.userAgent } : {}),
+  };
 }
 
 function toInfo(record: SessionRecord): SessionInfo {
@@ -257,6 +472,7 @@ function toInfo(record: SessionRecord): SessionInfo {
     claims: parseClaims(record.claims),
     createdAt: new Date(record.createdAt),
     lastSeenAt: new Date(record.lastSeenAt),
+    authenticatedAt: new Date(record.authenticatedAt),
     expiresAt: new Date(Math.min(record.idleExpiresAt, record.absoluteExpiresAt)),
     absoluteExpiresAt: new Date(record.absoluteExpiresAt),
     userAgent: record.userAgent || undefined,

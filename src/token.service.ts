@@ -1,8 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { KeyObject } from 'node:crypto';
-import type { Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
-import type { ResolvedKey, ResolvedSessionConfig } from './config/resolved-session-config.js';
+import type { Algorithm, Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
+import type {
+  JwtAlgorithm,
+  ResolvedKey,
+  ResolvedSessionConfig,
+  ResolvedVerifyKey,
+} from './config/resolved-session-config.js';
+import { readJwtHeader, signEdDsa, verifyEdDsa } from './eddsa-jwt.js';
 import type { ClaimValue, SessionPrincipal } from './interfaces/session.interface.js';
 import type {
   AccessTokenPayload,
@@ -16,8 +22,11 @@ import { isValidUserId, parseSessionId, randomId } from './session-id.js';
 const ACCESS_TYP = 'at+jwt';
 const REFRESH_TYP = 'JWT';
 const JTI = /^[A-Za-z0-9_-]{43}$/;
-/** The only header fields this module writes; any other (jwk, jku, x5u, kid, crit) is refused. */
-const HEADER_FIELDS = new Set(['alg', 'typ']);
+/**
+ * The only header fields this module writes; any other (jwk, jku, x5u, x5c, crit) is refused, so
+ * a token can never bring or point at its own key.
+ */
+const HEADER_FIELDS = new Set(['alg', 'typ', 'kid']);
 const REGISTERED = new Set([
   'sub',
   'sid',
@@ -62,8 +71,11 @@ export interface SignedToken {
 
 /**
  * The only place that signs or verifies a JWT. Keys are `KeyObject`s built once at start-up
- * (a string secret would be re-parsed as PEM on every call); the algorithm is pinned; the header
- * `typ` and the `type` claim tell access from refresh tokens; every required claim is checked.
+ * (a string secret would be re-parsed as PEM on every call); every header carries the `kid` of
+ * the key that signed it, and a `kid` only selects among the configured keys, each pinned to its
+ * own algorithm; the header `typ` and the `type` claim tell access from refresh tokens; every
+ * required claim is checked. EdDSA, which jsonwebtoken lacks, is signed and verified with
+ * `node:crypto`; the other algorithms go through `@nestjs/jwt`.
  */
 @Injectable()
 export class TokenService {
@@ -127,6 +139,16 @@ export class TokenService {
     return this.checkAccess(this.verify(token, this.config.access));
   }
 
+  /**
+   * Verifies an access token like `verifyAccess` and returns it decoded (what passport-jwt hands
+   * a strategy's `validate`). Throws `SessionUnauthorizedException` on any failure.
+   */
+  verifyAccessJwt(token: string): Jwt {
+    const decoded = this.verify(token, this.config.access);
+    this.checkAccess(decoded);
+    return decoded;
+  }
+
   /** Verifies a refresh token. Throws `SessionUnauthorizedException` on any failure. */
   verifyRefresh(token: string): RefreshPrincipal {
     return this.checkRefresh(this.verify(token, this.config.refresh));
@@ -174,18 +196,20 @@ export class TokenService {
   }
 
   private sign(payload: object, key: ResolvedKey, typ: string): string {
+    const header = { alg: key.algorithm, typ, kid: key.kid };
+    if (key.algorithm === 'EdDSA') return signEdDsa(header, payload, key.key);
     return this.jwt.sign(payload, {
       privateKey: key.key,
       algorithm: key.algorithm,
-      header: { alg: key.algorithm, typ },
+      header,
     });
   }
 
   private verify(token: string, key: ResolvedKey): Jwt {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw unauthorized();
-    for (const candidate of key.verifyKeys) {
+    for (const candidate of candidateKeys(readJwtHeader(token), key)) {
       try {
-        return this.verifyWith(token, candidate, key);
+        return this.verifyWith(token, candidate);
       } catch (error) {
         // Another key may have signed it (a secret being rotated); any other failure is final.
         if (!isBadSignature(error)) break;
@@ -194,40 +218,49 @@ export class TokenService {
     throw unauthorized();
   }
 
-  private verifyWith(token: string, candidate: KeyObject, key: ResolvedKey): Jwt {
+  private verifyWith(token: string, candidate: ResolvedVerifyKey): Jwt {
+    if (candidate.algorithm === 'EdDSA') return verifyEdDsa(token, candidate.key);
     // JwtService types `secret` as string | Buffer; jsonwebtoken itself takes the KeyObject.
     return this.jwt.verify<Jwt>(token, {
-      ...this.verifyOptions(key),
-      secret: candidate as unknown as Buffer,
+      ...this.verifyOptions([candidate.algorithm]),
+      secret: candidate.key as unknown as Buffer,
     });
   }
 
   private passportVerification(key: ResolvedKey): PassportVerification {
-    const keyFor = (token: string): KeyObject =>
-      key.verifyKeys.length === 1
-        ? key.key
-        : // The key whose signature matches (claims are checked afterwards by passport-jwt).
-          (key.verifyKeys.find((candidate) => {
-            try {
-              this.verifyWith(token, candidate, key);
-              return true;
-            } catch (error) {
-              return !isBadSignature(error);
-            }
-          }) ?? key.key);
+    const keyFor = (token: string): KeyObject | undefined => {
+      const candidates = candidateKeys(readJwtHeader(token), key);
+      // The key whose signature matches (claims are checked afterwards by passport-jwt).
+      const found =
+        candidates.length === 1
+          ? candidates[0]
+          : candidates.find((candidate) => {
+              try {
+                this.verifyWith(token, candidate);
+                return true;
+              } catch (error) {
+                return !isBadSignature(error);
+              }
+            });
+      return found?.key;
+    };
+    const algorithms = [...new Set(key.verifyKeys.map((entry) => entry.algorithm))];
     return {
       secretOrKeyProvider: (_request, token, done) => {
         if (!hasObjectPayload(token)) return done(new Error('Malformed token'));
+        const found = keyFor(token);
+        if (!found) return done(new Error('No configured key for this token'));
         // jsonwebtoken takes the KeyObject; passport-jwt's typings only list string | Buffer.
-        done(null, keyFor(token) as unknown as Buffer);
+        done(null, found as unknown as Buffer);
       },
-      options: this.verifyOptions(key),
+      options: this.verifyOptions(algorithms),
     };
   }
 
-  private verifyOptions(key: ResolvedKey): VerifyOptions & { complete: true } {
+  private verifyOptions(algorithms: JwtAlgorithm[]): VerifyOptions & { complete: true } {
     return {
-      algorithms: [key.algorithm],
+      // jsonwebtoken's Algorithm type has no EdDSA (it refuses such tokens: see AccessStrategy).
+      algorithms: algorithms as Algorithm[],
       complete: true,
       clockTolerance: this.config.clockToleranceMs / 1000,
       ...(this.config.issuer ? { issuer: this.config.issuer } : {}),
@@ -250,8 +283,8 @@ export class TokenService {
     if (
       !header ||
       header.typ !== typ ||
-      header.alg !== key.algorithm ||
-      Object.keys(header).some((k) => !HEADER_FIELDS.has(k))
+      Object.keys(header).some((k) => !HEADER_FIELDS.has(k)) ||
+      candidateKeys(header, key).length === 0
     ) {
       throw unauthorized();
     }
@@ -260,10 +293,19 @@ export class TokenService {
     if ((issuer && payload.iss !== issuer) || (audience && payload.aud !== audience)) {
       throw unauthorized();
     }
-    const { sub, sid, jti, exp, iat } = payload;
+    const { sub, sid, jti, exp, iat, nbf } = payload;
     const session = parseSessionId(sid);
     const nowSeconds = Date.now() / 1000;
     const tolerance = this.config.clockToleranceMs / 1000;
+    // jsonwebtoken checks exp and nbf (with the same rounding), but EdDSA skips jsonwebtoken.
+    const clock = Math.floor(nowSeconds);
+    if (
+      !Number.isInteger(exp) ||
+      clock >= (exp as number) + tolerance ||
+      (nbf !== undefined && (typeof nbf !== 'number' || nbf > clock + tolerance))
+    ) {
+      throw unauthorized();
+    }
     if (
       payload.type !== type ||
       !isValidUserId(sub) ||
@@ -293,6 +335,21 @@ export class TokenService {
   private expiry(now: number, ttlMs: number, notAfter: number): number {
     return Math.floor(Math.min(now + ttlMs, notAfter) / 1000);
   }
+}
+
+/**
+ * The configured keys that may have signed a token with this header: the key its `kid` names
+ * when that key has the header's algorithm; without a `kid` (tokens signed before kids were
+ * written), the HMAC secrets of that algorithm. Nothing else: a header never brings a key.
+ */
+function candidateKeys(header: unknown, key: ResolvedKey): readonly ResolvedVerifyKey[] {
+  if (typeof header !== 'object' || header === null) return [];
+  const { alg, kid } = header as { alg?: unknown; kid?: unknown };
+  if (kid === undefined) {
+    return key.withoutKid.length > 0 && key.withoutKid[0].algorithm === alg ? key.withoutKid : [];
+  }
+  const entry = typeof kid === 'string' ? key.byKid.get(kid) : undefined;
+  return entry && entry.algorithm === alg ? [entry] : [];
 }
 
 /** Whether the payload segment of a compact JWT decodes to a JSON object. */

@@ -10,8 +10,8 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { SessionService } from 'nest-redis-sessions';
+import type { IncomingHttpHeaders } from 'node:http';
+import { SessionService, type CookieRequest, type CookieResponse } from 'nest-redis-sessions';
 import { UsersService } from '../users/users.service.js';
 
 /** What `POST /auth/login` expects. */
@@ -55,6 +55,17 @@ export function loginBodyProblems(body: unknown): string[] {
   return problems;
 }
 
+/**
+ * Whether the request has a body declared as `application/json` (parameters such as a charset
+ * aside), as Express's `req.is('application/json')` answers it, on any platform.
+ */
+export function isJsonBody(headers: IncomingHttpHeaders): boolean {
+  const hasBody =
+    headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined;
+  const type = headers['content-type']?.split(';', 1)[0].trim().toLowerCase();
+  return hasBody && type === 'application/json';
+}
+
 /** The sample's login route: checks a password, then lets the library open a session. */
 @Controller('auth')
 export class LoginController {
@@ -68,12 +79,12 @@ export class LoginController {
   @Header('Cache-Control', 'no-store')
   async login(
     @Body() body: unknown,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: CookieRequest,
+    @Res({ passthrough: true }) response: CookieResponse,
   ): Promise<LoginResponse> {
     // JSON only: a cross-site page can post a form (urlencoded) without a preflight, and would
     // then log the victim's browser into the attacker's account.
-    const problems = request.is('application/json')
+    const problems = isJsonBody(request.headers)
       ? loginBodyProblems(body)
       : ['body must be a JSON object with username and password'];
     if (problems.length > 0) {

@@ -58,6 +58,16 @@ export class UsersService implements OnModuleInit {
     };
   }
 
+  /**
+   * Whether `password` is the password of the user with id `userId` (a re-authentication: the
+   * caller is already logged in). Same cost whether or not the id is known.
+   */
+  async verifyPassword(userId: string, password: string): Promise<boolean> {
+    const username = [...this.users.entries()].find(([, user]) => user.id === userId)?.[0];
+    const user = await this.verify(username ?? '', password);
+    return user !== null && user.id === userId;
+  }
+
   /** The user whose username and password match, or `null` (same cost either way). */
   async verify(username: string, password: string): Promise<DemoUser | null> {
     const known = this.users.get(username);

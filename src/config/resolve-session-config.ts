@@ -1,18 +1,14 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import type {
-  HmacAlgorithm,
   SessionModuleExtras,
   SessionModuleOptions,
 } from '../interfaces/session-options.interface.js';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { SessionConfigError } from '../session.exceptions.js';
 import { parseDuration } from './duration.js';
-import { secretWeakness } from './secret-strength.js';
-import type { ResolvedKey, ResolvedSessionConfig } from './resolved-session-config.js';
+import { resolveJwks, resolveTokenKeys } from './resolve-keys.js';
+import type { ResolvedSessionConfig } from './resolved-session-config.js';
 
 const MAX_CLOCK_TOLERANCE_MS = 30_000;
-/** RFC 7518 3.2: an HMAC key at least as long as the hash output; never under 32 bytes. */
-const MIN_KEY_BYTES: Record<HmacAlgorithm, number> = { HS256: 32, HS384: 48, HS512: 64 };
 const RESERVED_CLAIMS = new Set([
   'sub',
   'sid',
@@ -42,11 +38,11 @@ export function resolveSessionConfig(
   }
   const access = options.accessToken ?? ({} as SessionModuleOptions['accessToken']);
   const refresh = options.refreshToken ?? ({} as SessionModuleOptions['refreshToken']);
-  const accessKey = resolveKey('accessToken', access);
-  const refreshKey = resolveKey('refreshToken', refresh);
-  const accessBytes = accessKey.verifyKeys.map((key) => key.export());
+  const accessKey = resolveTokenKeys('accessToken', access, true);
+  const refreshKey = resolveTokenKeys('refreshToken', refresh, false);
+  const accessBytes = accessKey.withoutKid.map(({ key }) => key.export());
   if (
-    refreshKey.verifyKeys.some((key) => accessBytes.some((bytes) => bytes.equals(key.export())))
+    refreshKey.withoutKid.some(({ key }) => accessBytes.some((bytes) => bytes.equals(key.export())))
   ) {
     throw new SessionConfigError('refreshToken.secret', 'must differ from accessToken.secret');
   }
@@ -81,9 +77,22 @@ export function resolveSessionConfig(
     cookies: resolveCookies(options.cookies, routePrefix),
     allowedOrigins: resolveOrigins(options.allowedOrigins),
     routePrefix,
+    jwks: resolveJwks(extras.jwks, accessKey),
     store,
     revocation: resolveRevocation(options.revocation, store),
+    events: resolveEvents(options.events),
   };
+}
+
+function resolveEvents(value: SessionModuleOptions['events']): ResolvedSessionConfig['events'] {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null) {
+    throw new SessionConfigError('events', 'must be an object');
+  }
+  if (value.onEvent !== undefined && typeof value.onEvent !== 'function') {
+    throw new SessionConfigError('events.onEvent', 'must be a function');
+  }
+  return value.onEvent ? { onEvent: value.onEvent } : {};
 }
 
 function resolveRevocation(
@@ -100,47 +109,6 @@ function resolveRevocation(
   }
   const prefix = store.kind === 'redis' ? store.redis.keyPrefix : '';
   return { cacheMs, maxEntries, channel: `${prefix}revocations` };
-}
-
-function resolveKey(
-  option: string,
-  options: { secret?: unknown; algorithm?: unknown; previousSecrets?: unknown },
-): ResolvedKey {
-  const alg = (options.algorithm ?? 'HS256') as HmacAlgorithm;
-  if (typeof alg !== 'string' || !Object.hasOwn(MIN_KEY_BYTES, alg)) {
-    throw new SessionConfigError(`${option}.algorithm`, 'must be one of HS256, HS384, HS512');
-  }
-  const key = resolveSecret(`${option}.secret`, options.secret, alg);
-  const previous = options.previousSecrets ?? [];
-  if (!Array.isArray(previous)) {
-    throw new SessionConfigError(`${option}.previousSecrets`, 'must be an array');
-  }
-  const verifyKeys = [
-    key,
-    ...previous.map((value, i) => resolveSecret(`${option}.previousSecrets[${i}]`, value, alg)),
-  ];
-  return { key, algorithm: alg, verifyKeys };
-}
-
-function resolveSecret(option: string, secret: unknown, alg: HmacAlgorithm): KeyObject {
-  if (secret === undefined || secret === null || secret === '') {
-    throw new SessionConfigError(option, 'is required');
-  }
-  if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
-    throw new SessionConfigError(option, 'must be a string or a Buffer');
-  }
-  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-  if (bytes.length < MIN_KEY_BYTES[alg]) {
-    throw new SessionConfigError(
-      option,
-      `must be at least ${MIN_KEY_BYTES[alg]} bytes for ${alg} (run "npm run secret" for one)`,
-    );
-  }
-  const weakness = secretWeakness(bytes);
-  if (weakness) {
-    throw new SessionConfigError(option, `${weakness}: use a random secret ("npm run secret")`);
-  }
-  return createSecretKey(Buffer.from(bytes));
 }
 
 function duration(option: string, value: unknown): number {

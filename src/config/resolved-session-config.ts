@@ -1,17 +1,56 @@
 import type { KeyObject } from 'node:crypto';
 import type { SessionRepository } from '../repositories/session.repository.js';
 import type {
+  AsymmetricAlgorithm,
   HmacAlgorithm,
   SessionRedisOptions,
 } from '../interfaces/session-options.interface.js';
+import type { SessionEventsOptions } from '../events/session-event.interface.js';
 
-/** One signing key, built once at start-up. */
-export interface ResolvedKey {
-  /** Signs new tokens. */
+/** Any algorithm a token of this module is signed with. */
+export type JwtAlgorithm = HmacAlgorithm | AsymmetricAlgorithm;
+
+/** A public key as published in a JWKS (RFC 7517): no private or secret member. */
+export interface PublicJwk {
+  kty: 'OKP' | 'EC' | 'RSA';
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  kid: string;
+  alg: AsymmetricAlgorithm;
+  use: 'sig';
+}
+
+/** One key that verifies tokens, built once at start-up. */
+export interface ResolvedVerifyKey {
+  /** Key id in the header of the tokens it signed. */
+  kid: string;
+  /** The only algorithm this key verifies. */
+  algorithm: JwtAlgorithm;
+  /** The HMAC secret, or the public key. */
   key: KeyObject;
-  algorithm: HmacAlgorithm;
-  /** Verify tokens: `key` first, then the previous secrets still accepted during a rotation. */
-  verifyKeys: KeyObject[];
+  /** The public JWK of an asymmetric key; none for an HMAC secret. */
+  jwk?: PublicJwk;
+}
+
+/** The signing key and every verification key of one kind of token, built once at start-up. */
+export interface ResolvedKey {
+  /** Signs new tokens: an HMAC secret or a private key. */
+  key: KeyObject;
+  /** Algorithm of `key`. */
+  algorithm: JwtAlgorithm;
+  /** Key id of `key`, written in every header it signs. */
+  kid: string;
+  /** Verify tokens: the signing key's own entry first, then the ones kept for a rotation. */
+  verifyKeys: ResolvedVerifyKey[];
+  /** `verifyKeys` by kid. */
+  byKid: ReadonlyMap<string, ResolvedVerifyKey>;
+  /**
+   * Keys tried for a token without `kid` (signed before kids existed): the HMAC secrets only.
+   */
+  withoutKid: ResolvedVerifyKey[];
 }
 
 /** The module options after defaults and validation; every provider injects this. Times in ms. */
@@ -38,8 +77,12 @@ export interface ResolvedSessionConfig {
   allowedOrigins: ReadonlySet<string>;
   /** `cacheMs` 0 = strict: every request reads the store. */
   revocation: { cacheMs: number; maxEntries: number; channel: string };
+  /** The `events` option (its hook, when set). */
+  events: SessionEventsOptions;
   /** Route prefix without slashes, or `null` when routes are off. */
   routePrefix: string | null;
+  /** The JWKS route (path without leading slash) and its cache lifetime, or `null` when off. */
+  jwks: { path: string; maxAgeSeconds: number; keys: PublicJwk[] } | null;
   store:
     | {
         kind: 'redis';

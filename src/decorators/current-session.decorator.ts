@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { requestOf } from '../http/execution-context-request.js';
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
 
 /**
@@ -12,5 +13,5 @@ import type { SessionPrincipal } from '../interfaces/session.interface.js';
  */
 export const CurrentSession = createParamDecorator(
   (_data: unknown, context: ExecutionContext): SessionPrincipal | undefined =>
-    context.switchToHttp().getRequest<{ user?: SessionPrincipal }>().user,
+    requestOf(context).user,
 );

@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { requestOf } from '../http/execution-context-request.js';
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
 
 /** The authenticated user as `@CurrentUser()` gives it. */
@@ -18,7 +19,7 @@ export interface CurrentUserInfo {
  */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): CurrentUserInfo | undefined => {
-    const principal = context.switchToHttp().getRequest<{ user?: SessionPrincipal }>().user;
+    const principal = requestOf(context).user;
     return principal
       ? { id: principal.userId, role: principal.role, claims: principal.claims }
       : undefined;

@@ -2,6 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
 import type { CookieRequest } from '../http/http.types.js';
+import { requestOf } from '../http/execution-context-request.js';
 import {
   hasAuthorizationHeader,
   isCrossSite,
@@ -9,6 +10,7 @@ import {
   readCookie,
 } from '../http/request-tokens.js';
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
+import { assertFreshSession } from '../decorators/require-fresh-session.decorator.js';
 import { IS_PUBLIC_KEY, SESSION_CONFIG } from '../session.constants.js';
 import { CrossSiteRequestException, SessionUnauthorizedException } from '../session.exceptions.js';
 import { SessionService } from '../session.service.js';
@@ -55,12 +57,14 @@ export class AccessGuard implements CanActivate {
     const token = this.extractToken(request);
     if (!token) throw new SessionUnauthorizedException();
     request.user = await this.validate(token);
+    // Step-up: a route marked @RequireFreshSession() also needs a recent credential check (403).
+    assertFreshSession(this.reflector, context, request.user);
     return true;
   }
 
-  /** The request (override for GraphQL or WebSockets). */
+  /** The request: HTTP, a GraphQL context's `req`, or a socket's handshake (see `requestOf`). */
   protected getRequest(context: ExecutionContext): CookieRequest & { user?: SessionPrincipal } {
-    return context.switchToHttp().getRequest();
+    return requestOf(context);
   }
 
   /** The access token: Bearer header, else the access cookie. */
@@ -68,13 +72,13 @@ export class AccessGuard implements CanActivate {
     return extractAccessToken(request, this.config);
   }
 
-  /** The principal of a valid token whose session is live; throws 401 (or 503) otherwise. */
+  /**
+   * The principal of a valid token whose session is live, with the role, claims and last
+   * credential check stored with the session now; throws 401 (or 503) otherwise.
+   */
   protected async validate(token: string): Promise<SessionPrincipal> {
-    const principal = this.tokens.verifyAccess(token);
-    const notAfter = principal.accessTokenExpiresAt.getTime();
-    if (!(await this.sessions.isLive(principal.sessionId, notAfter))) {
-      throw new SessionUnauthorizedException();
-    }
+    const principal = await this.sessions.resolvePrincipal(this.tokens.verifyAccess(token));
+    if (!principal) throw new SessionUnauthorizedException();
     return principal;
   }
 

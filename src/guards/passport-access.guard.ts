@@ -3,6 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
 import type { CookieRequest } from '../http/http.types.js';
 import { hasAuthorizationHeader, readCookie } from '../http/request-tokens.js';
+import { assertFreshSession } from '../decorators/require-fresh-session.decorator.js';
+import type { SessionPrincipal } from '../interfaces/session.interface.js';
 import { IS_PUBLIC_KEY, SESSION_CONFIG } from '../session.constants.js';
 import { AccessStrategy } from '../strategies/access.strategy.js';
 import { SessionAuthGuard } from './session-auth.guard.js';
@@ -33,7 +35,10 @@ export class PassportAccessGuard extends SessionAuthGuard {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    return super.canActivate(context);
+    const allowed = await super.canActivate(context);
+    const { user } = this.getRequest(context) as { user?: SessionPrincipal };
+    if (allowed && user) assertFreshSession(this.reflector, context, user);
+    return allowed;
   }
 
   protected usesCookie(request: CookieRequest): boolean {

@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { SessionPrincipal } from '../interfaces/session.interface.js';
+import { requestOf } from '../http/execution-context-request.js';
 import { ROLES_KEY } from '../session.constants.js';
 import { SessionForbiddenException, SessionUnauthorizedException } from '../session.exceptions.js';
 
@@ -18,7 +18,7 @@ export class RolesGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!roles || roles.length === 0) return true;
-    const principal = context.switchToHttp().getRequest<{ user?: SessionPrincipal }>().user;
+    const principal = requestOf(context).user;
     if (!principal) throw new SessionUnauthorizedException();
     if (!principal.role || !roles.includes(principal.role)) throw new SessionForbiddenException();
     return true;

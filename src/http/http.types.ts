@@ -6,6 +6,8 @@ export interface CookieRequest {
   headers: IncomingHttpHeaders;
   /** Header lines as received; Node keeps only the first of repeated `Authorization` lines. */
   rawHeaders?: string[];
+  /** Fastify's request wraps Node's, which has the `rawHeaders`. */
+  raw?: { rawHeaders?: string[] };
   /** Set by cookie-parser when the app installs it; otherwise the `Cookie` header is parsed. */
   cookies?: Record<string, unknown>;
   body?: unknown;

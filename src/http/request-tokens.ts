@@ -28,7 +28,7 @@ export function readBearer(req: CookieRequest): string | undefined {
 }
 
 function authorizationLines(req: CookieRequest): number {
-  const raw = req.rawHeaders;
+  const raw = req.rawHeaders ?? req.raw?.rawHeaders;
   if (!Array.isArray(raw)) return 1;
   let lines = 0;
   for (let i = 0; i < raw.length; i += 2) {

@@ -1,5 +1,7 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { KeyObject } from 'node:crypto';
 import type { SessionRepository } from '../repositories/session.repository.js';
+import type { SessionEventsOptions } from '../events/session-event.interface.js';
 
 /** A duration: milliseconds, or a string such as `'500ms'`, `'10s'`, `'15m'`, `'12h'`, `'7d'`. */
 export type Duration = number | string;
@@ -7,10 +9,34 @@ export type Duration = number | string;
 /** HMAC algorithms accepted for signing. The verifier accepts only the configured one. */
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 
+/** Asymmetric algorithms for access tokens: Ed25519, P-256 ECDSA, RSA (>= 2048 bits) PKCS#1 v1.5. */
+export type AsymmetricAlgorithm = 'EdDSA' | 'ES256' | 'RS256';
+
+/** A key: PEM text (string or Buffer) or a `KeyObject`. */
+export type KeyMaterial = string | Buffer | KeyObject;
+
+/** One key pair (or public key) of `accessToken.keys`. */
+export interface AccessTokenKey {
+  /** Algorithm of this key, pinned: `EdDSA` needs Ed25519, `ES256` P-256, `RS256` RSA >= 2048 bits. */
+  algorithm: AsymmetricAlgorithm;
+  /** Private key (PEM or `KeyObject`). Only the key that signs needs it. Default: none (verify only). */
+  privateKey?: KeyMaterial;
+  /** Public key (PEM or `KeyObject`). Default: derived from `privateKey` (one of the two is required). */
+  publicKey?: KeyMaterial;
+  /**
+   * Key id written in the header of the tokens this key signs and published in the JWKS: 1 to 64
+   * of `A-Z a-z 0-9 . _ ~ -`. Default: the RFC 7638 JWK thumbprint of the public key.
+   */
+  kid?: string;
+}
+
 /** Options of the access token, sent on every request. */
 export interface AccessTokenOptions {
-  /** HMAC secret, at least 32 bytes, different from the refresh secret. Required. */
-  secret: string | Buffer;
+  /**
+   * HMAC secret, at least 32 bytes, different from the refresh secret. Required unless `keys` has
+   * a private key; next to such a key it only verifies (tokens signed before a switch to keys).
+   */
+  secret?: string | Buffer;
   /**
    * Secrets replaced by `secret` that still verify tokens (never sign), for rotating the secret
    * without logging anyone out: keep the old one here for one token lifetime. Default: `[]`.
@@ -18,8 +44,14 @@ export interface AccessTokenOptions {
   previousSecrets?: (string | Buffer)[];
   /** Lifetime of an access token. Default: `'15m'`. */
   ttl?: Duration;
-  /** Signing algorithm, pinned on verification. Default: `'HS256'`. */
+  /** HMAC algorithm of `secret` and `previousSecrets`, pinned on verification. Default: `'HS256'`. */
   algorithm?: HmacAlgorithm;
+  /**
+   * Asymmetric keys (EdDSA, ES256, RS256): the first one with a `privateKey` signs, every one
+   * verifies (rotation: list the new key first, keep the old public key for one token lifetime).
+   * Their public keys can be published with the `jwks` extra. Default: none (HMAC `secret`).
+   */
+  keys?: AccessTokenKey[];
 }
 
 /** Options of the refresh token, which renews the access token and rotates on every use. */
@@ -135,6 +167,12 @@ export interface SessionModuleOptions {
    * channel is down the cache is bypassed. Off by default (one Redis read per request).
    */
   revocation?: SessionRevocationOptions;
+  /**
+   * Session events (`session.created`, `.refreshed`, `.revoked`, `.reuse-detected`) to a hook.
+   * They also go to `@nestjs/event-emitter` when the app imports `EventEmitterModule`.
+   * Default: none.
+   */
+  events?: SessionEventsOptions;
   /** Origins (scheme://host[:port]) besides the request's own allowed to send cookie-authenticated writes. Default: `[]`. */
   allowedOrigins?: string[];
 }
@@ -145,4 +183,17 @@ export interface SessionModuleExtras {
   isGlobal?: boolean;
   /** Mount `AuthController` under this prefix, or `false` for no routes. Default: `{ prefix: 'auth' }`. */
   routes?: false | { prefix?: string };
+  /**
+   * Serve the public keys of `accessToken.keys` as a JWKS (`GET /.well-known/jwks.json`), or
+   * `false`. Needs asymmetric keys (refused with HMAC only). Default: `false`.
+   */
+  jwks?: false | SessionJwksOptions;
+}
+
+/** The JWKS endpoint (`jwks` extra). */
+export interface SessionJwksOptions {
+  /** Path of the route (the app's global prefix applies). Default: `'/.well-known/jwks.json'`. */
+  path?: string;
+  /** `Cache-Control: public, max-age=…` of the answer. Default: `'5m'`. */
+  maxAge?: Duration;
 }

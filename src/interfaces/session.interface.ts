@@ -25,7 +25,11 @@ export interface SessionContext {
   ip?: string;
 }
 
-/** The authenticated caller of a guarded route, as `@CurrentSession()` returns it. */
+/**
+ * The authenticated caller of a guarded route, as `@CurrentSession()` returns it. Behind
+ * `AccessGuard` (or `PassportAccessGuard`), `role` and `claims` are the ones stored with the
+ * session now (`updateClaims()` shows at the next request), not the ones signed into the token.
+ */
 export interface SessionPrincipal {
   userId: string;
   sessionId: string;
@@ -33,6 +37,35 @@ export interface SessionPrincipal {
   claims: Record<string, ClaimValue>;
   /** Expiry of the access token that authenticated this request. */
   accessTokenExpiresAt: Date;
+  /**
+   * The session's last credential check (login or `markFresh()`), as the guard read it; absent
+   * when only the token was verified (e.g. `TokenService.verifyAccess()`).
+   */
+  authenticatedAt?: Date;
+}
+
+/** What the guard reads of a live session on every request (`SessionService.readLive()`). */
+export interface LiveSessionView {
+  /** The role stored with the session now. */
+  role?: string;
+  /** The custom claims stored with the session now. */
+  claims: Record<string, ClaimValue>;
+  /** The last credential check: login, or the latest `markFresh()`. */
+  authenticatedAt: Date;
+}
+
+/** Which sessions `SessionService.updateClaims()` changes. */
+export type SessionClaimsTarget = { sessionId: string } | { userId: string };
+
+/** What `SessionService.updateClaims()` changes; an absent field is left as it is. */
+export interface SessionClaimsChange {
+  /** The new role; `null` removes it. */
+  role?: string | null;
+  /**
+   * The new custom claims, replacing the old ones entirely (`{}` removes them all); every name
+   * must be listed in the `customClaims` option.
+   */
+  claims?: Record<string, ClaimValue>;
 }
 
 /** Tokens issued by a login or refresh. */
@@ -59,6 +92,8 @@ export interface SessionInfo {
   claims: Record<string, ClaimValue>;
   createdAt: Date;
   lastSeenAt: Date;
+  /** The last credential check: login, or the latest `markFresh()`. */
+  authenticatedAt: Date;
   /** When the session ends unless refreshed: min(idle expiry, absolute expiry). */
   expiresAt: Date;
   absoluteExpiresAt: Date;

@@ -1,4 +1,7 @@
 import type {
+  ClaimsTarget,
+  ClaimsUpdate,
+  LiveSessionRecord,
   NewSessionRecord,
   RotateInput,
   RotateResult,
@@ -31,10 +34,10 @@ export class MemorySessionRepository extends SessionRepository {
     const now = record.createdAt;
     this.delete(record.sessionId);
     const evicted: string[] = [];
+    // Also drops (and reports) the user's expired sessions, as the Redis store prunes its index.
+    const live = this.liveSessionsOf(record.userId, now);
     if (maxSessions > 0) {
-      const live = this.liveSessionsOf(record.userId, now).sort(
-        (a, b) => a.createdAt - b.createdAt || compareIds(a.sessionId, b.sessionId),
-      );
+      live.sort((a, b) => a.createdAt - b.createdAt || compareIds(a.sessionId, b.sessionId));
       // Keep maxSessions - 1 old ones: the new session takes the last place.
       for (const old of live.slice(0, Math.max(0, live.length - maxSessions + 1))) {
         this.delete(old.sessionId);
@@ -77,6 +80,47 @@ export class MemorySessionRepository extends SessionRepository {
     return session !== undefined && isLiveAt(session, now);
   }
 
+  override async readLive(sessionId: string, now: number): Promise<LiveSessionRecord | null> {
+    const session = this.sessions.get(sessionId);
+    if (!session || !isLiveAt(session, now)) return null;
+    return {
+      role: session.role,
+      claims: session.claims,
+      authenticatedAt: session.authenticatedAt,
+      expiresAt: Math.min(session.idleExpiresAt, session.absoluteExpiresAt),
+    };
+  }
+
+  override async markFresh(
+    sessionId: string,
+    authenticatedAt: number,
+    now: number,
+  ): Promise<boolean> {
+    const session = this.liveSession(sessionId, now);
+    if (!session) return false;
+    this.sessions.set(sessionId, { ...session, authenticatedAt });
+    return true;
+  }
+
+  override async updateClaims(
+    target: ClaimsTarget,
+    update: ClaimsUpdate,
+    now: number,
+  ): Promise<number> {
+    const targets =
+      'sessionId' in target
+        ? [this.liveSession(target.sessionId, now)].filter((s) => s !== null)
+        : this.liveSessionsOf(target.userId, now);
+    for (const session of targets) {
+      this.sessions.set(session.sessionId, {
+        ...session,
+        role: update.role ?? session.role,
+        claims: update.claims ?? session.claims,
+      });
+    }
+    return targets.length;
+  }
+
   override async get(sessionId: string, now: number): Promise<SessionRecord | null> {
     const session = this.liveSession(sessionId, now);
     return session ? { ...session } : null;
@@ -87,30 +131,39 @@ export class MemorySessionRepository extends SessionRepository {
   }
 
   override async revoke(sessionId: string): Promise<boolean> {
-    const session = this.sessions.get(sessionId);
+    const session = this.liveSession(sessionId, Date.now());
     this.delete(sessionId);
-    return session !== undefined && isLiveAt(session, Date.now());
+    return session !== null;
   }
 
-  override async revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+  override async revokeAll(userId: string, exceptSessionId?: string): Promise<string[]> {
     const now = Date.now();
-    let count = 0;
+    const ended: string[] = [];
     for (const sessionId of [...(this.byUser.get(userId) ?? [])]) {
       if (sessionId === exceptSessionId) continue;
-      if (this.liveSession(sessionId, now)) count += 1;
+      if (this.liveSession(sessionId, now)) ended.push(sessionId);
       this.delete(sessionId);
     }
-    return count;
+    return ended;
   }
 
   override async ping(): Promise<void> {}
 
-  /** The stored session if it is live at `now`; an expired one is dropped. */
+  /** The stored session if it is live at `now`; an expired one is dropped (and reported). */
   private liveSession(sessionId: string, now: number): SessionRecord | null {
     const session = this.sessions.get(sessionId);
     if (!session) return null;
     if (isLiveAt(session, now)) return session;
     this.delete(sessionId);
+    const idle = session.idleExpiresAt < session.absoluteExpiresAt;
+    this.reportExpired([
+      {
+        sessionId,
+        userId: session.userId,
+        reason: idle ? 'idle' : 'absolute',
+        expiredAt: idle ? session.idleExpiresAt : session.absoluteExpiresAt,
+      },
+    ]);
     return null;
   }
 

@@ -5,12 +5,18 @@ import { SessionStoreUnavailableException } from '../session.exceptions.js';
 import {
   CREATE_SCRIPT,
   LIST_SCRIPT,
+  MARK_FRESH_SCRIPT,
   REVOKE_ALL_SCRIPT,
   REVOKE_SCRIPT,
   ROTATE_SCRIPT,
   SESSION_FIELDS,
+  UPDATE_CLAIMS_SCRIPT,
 } from './redis-session.scripts.js';
 import type {
+  ClaimsTarget,
+  ClaimsUpdate,
+  ExpiredSession,
+  LiveSessionRecord,
   NewSessionRecord,
   RotateInput,
   RotateResult,
@@ -23,11 +29,13 @@ type ScriptArg = string | number;
 
 /** The scripts as ioredis commands (EVALSHA with a transparent EVAL fallback after a restart). */
 interface ScriptedClient {
-  nestSessionCreate(...args: ScriptArg[]): Promise<string[] | 'late'>;
+  nestSessionCreate(...args: ScriptArg[]): Promise<[string[], string[]] | 'late'>;
   nestSessionRotate(...args: ScriptArg[]): Promise<Reply[]>;
   nestSessionRevoke(...args: ScriptArg[]): Promise<number>;
-  nestSessionRevokeAll(...args: ScriptArg[]): Promise<number>;
-  nestSessionList(...args: ScriptArg[]): Promise<(string | Reply[])[]>;
+  nestSessionRevokeAll(...args: ScriptArg[]): Promise<[string[], string[]]>;
+  nestSessionList(...args: ScriptArg[]): Promise<[(string | Reply[])[], string[]]>;
+  nestSessionMarkFresh(...args: ScriptArg[]): Promise<number>;
+  nestSessionUpdateClaims(...args: ScriptArg[]): Promise<number>;
 }
 
 const SCRIPTS = {
@@ -36,6 +44,8 @@ const SCRIPTS = {
   nestSessionRevoke: { numberOfKeys: 2, lua: REVOKE_SCRIPT },
   nestSessionRevokeAll: { numberOfKeys: 1, lua: REVOKE_ALL_SCRIPT },
   nestSessionList: { numberOfKeys: 1, lua: LIST_SCRIPT },
+  nestSessionMarkFresh: { numberOfKeys: 1, lua: MARK_FRESH_SCRIPT },
+  nestSessionUpdateClaims: { numberOfKeys: 1, lua: UPDATE_CLAIMS_SCRIPT },
 } as const;
 
 /** Logs store failures at most this often, so an outage does not flood the log. */
@@ -98,10 +108,13 @@ export class RedisSessionRepository extends SessionRepository {
         record.idleExpiresAt,
         record.absoluteExpiresAt,
         ...splitUserAgent(record.userAgent, record.ip, this.deadline()),
+        record.authenticatedAt,
       ),
     );
     if (!Array.isArray(evicted)) throw this.late();
-    return evicted.map((random) => `${userPart}.${random}`);
+    const [evictedParts, pruned] = evicted;
+    this.reportPruned(userPart, pruned);
+    return evictedParts.map((random) => `${userPart}.${random}`);
   }
 
   async rotate(input: RotateInput): Promise<RotateResult> {
@@ -128,6 +141,18 @@ export class RedisSessionRepository extends SessionRepository {
       if (record) return { status, record };
     }
     if (status === 'reused') return { status, userId: fields[0] ?? '' };
+    if (status === 'expired') {
+      const [userId, idle, absolute] = fields.map((field) => field ?? '');
+      const reason = Number(idle) < Number(absolute) ? 'idle' : 'absolute';
+      this.reportExpired([
+        {
+          sessionId: input.sessionId,
+          userId,
+          reason,
+          expiredAt: Number(reason === 'idle' ? idle : absolute),
+        },
+      ]);
+    }
     return { status: 'missing' };
   }
 
@@ -138,6 +163,68 @@ export class RedisSessionRepository extends SessionRepository {
       this.redis.hmget(this.base(parts.userPart) + parts.randomPart, 'ie', 'ae'),
     );
     return isUnexpired(idle, absolute, now);
+  }
+
+  override async readLive(sessionId: string, now: number): Promise<LiveSessionRecord | null> {
+    const parts = parseSessionId(sessionId);
+    if (!parts) return null;
+    const [idle, absolute, role, claims, at, created] = await this.run(() =>
+      this.redis.hmget(
+        this.base(parts.userPart) + parts.randomPart,
+        'ie',
+        'ae',
+        'r',
+        'c',
+        'at',
+        'ca',
+      ),
+    );
+    if (!isUnexpired(idle, absolute, now)) return null;
+    const authenticatedAt = Number(at ?? created);
+    return {
+      role: role ?? '',
+      claims: claims ?? '',
+      authenticatedAt: Number.isFinite(authenticatedAt) ? authenticatedAt : 0,
+      expiresAt: Math.min(Number(idle), Number(absolute)),
+    };
+  }
+
+  async markFresh(sessionId: string, authenticatedAt: number, now: number): Promise<boolean> {
+    const parts = parseSessionId(sessionId);
+    if (!parts) return false;
+    const updated = await this.run(() =>
+      this.scripts.nestSessionMarkFresh(
+        this.base(parts.userPart) + parts.randomPart,
+        authenticatedAt,
+        now,
+      ),
+    );
+    return updated === 1;
+  }
+
+  async updateClaims(target: ClaimsTarget, update: ClaimsUpdate, now: number): Promise<number> {
+    let userPart: string;
+    let randomPart = '';
+    if ('sessionId' in target) {
+      const parts = parseSessionId(target.sessionId);
+      if (!parts) return 0;
+      ({ userPart, randomPart } = parts);
+    } else {
+      userPart = encodeUserId(target.userId);
+    }
+    const base = this.base(userPart);
+    return this.run(() =>
+      this.scripts.nestSessionUpdateClaims(
+        base + 'index',
+        base,
+        randomPart,
+        now,
+        update.role === undefined ? '0' : '1',
+        update.role ?? '',
+        update.claims === undefined ? '0' : '1',
+        update.claims ?? '',
+      ),
+    );
   }
 
   async get(sessionId: string, now: number): Promise<SessionRecord | null> {
@@ -153,7 +240,10 @@ export class RedisSessionRepository extends SessionRepository {
   async list(userId: string, now: number): Promise<SessionRecord[]> {
     const userPart = encodeUserId(userId);
     const base = this.base(userPart);
-    const reply = await this.run(() => this.scripts.nestSessionList(base + 'index', base, now));
+    const [reply, pruned] = await this.run(() =>
+      this.scripts.nestSessionList(base + 'index', base, now),
+    );
+    this.reportPruned(userPart, pruned);
     const records: SessionRecord[] = [];
     for (let i = 0; i + 1 < reply.length; i += 2) {
       const fields = reply[i + 1];
@@ -174,12 +264,16 @@ export class RedisSessionRepository extends SessionRepository {
     return deleted === 1;
   }
 
-  async revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+  async revokeAll(userId: string, exceptSessionId?: string): Promise<string[]> {
     const userPart = encodeUserId(userId);
     const base = this.base(userPart);
     const except = exceptSessionId ? parseSessionId(exceptSessionId) : null;
     const keep = except && except.userPart === userPart ? except.randomPart : '';
-    return this.run(() => this.scripts.nestSessionRevokeAll(base + 'index', base, keep));
+    const [deleted, pruned] = await this.run(() =>
+      this.scripts.nestSessionRevokeAll(base + 'index', base, keep, Date.now()),
+    );
+    this.reportPruned(userPart, pruned);
+    return deleted.map((random) => `${userPart}.${random}`);
   }
 
   async ping(): Promise<void> {
@@ -203,6 +297,28 @@ export class RedisSessionRepository extends SessionRepository {
     }
   }
 
+  /**
+   * Reports pruned index entries (`member, score, ...`): the score says which timeout ended the
+   * session (see `redis-session.scripts.ts`).
+   */
+  private reportPruned(userPart: string, pruned: string[]): void {
+    const expired: ExpiredSession[] = [];
+    for (let i = 0; i + 1 < pruned.length; i += 2) {
+      const sessionId = `${userPart}.${pruned[i]}`;
+      const score = Number(pruned[i + 1]);
+      const userId = parseSessionId(sessionId)?.userId;
+      if (userId === undefined || !Number.isFinite(score)) continue;
+      const expiredAt = Math.floor(score);
+      expired.push({
+        sessionId,
+        userId,
+        reason: score > expiredAt ? 'absolute' : 'idle',
+        expiredAt,
+      });
+    }
+    this.reportExpired(expired);
+  }
+
   private late(): SessionStoreUnavailableException {
     return new SessionStoreUnavailableException();
   }
@@ -219,7 +335,7 @@ export class RedisSessionRepository extends SessionRepository {
 
   /** Builds a record from HMGET-ordered fields, or `null` when any required field is missing. */
   private toRecord(sessionId: string, f: Reply[]): SessionRecord | null {
-    const [u, r, c, j, pj, pt, ca, ls, ie, ae, ua, ip, ub, uc, ud] = f;
+    const [u, r, c, j, pj, pt, ca, ls, ie, ae, ua, ip, ub, uc, ud, at] = f;
     const numbers = [pt, ca, ls, ie, ae].map((v) => Number(v));
     if (
       typeof u !== 'string' ||
@@ -240,6 +356,7 @@ export class RedisSessionRepository extends SessionRepository {
       lastSeenAt: numbers[2],
       idleExpiresAt: numbers[3],
       absoluteExpiresAt: numbers[4],
+      authenticatedAt: Number.isFinite(Number(at ?? ca)) ? Number(at ?? ca) : numbers[1],
       userAgent: [ua, ub, uc, ud].map((piece) => piece ?? '').join(''),
       ip: ip ?? '',
     };

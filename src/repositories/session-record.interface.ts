@@ -17,6 +17,11 @@ export interface SessionRecord {
   lastSeenAt: number;
   idleExpiresAt: number;
   absoluteExpiresAt: number;
+  /**
+   * The last credential check: the login, or the latest `markFresh()` (a password re-entry).
+   * Sessions stored before this field existed read it as `createdAt`.
+   */
+  authenticatedAt: number;
   userAgent: string;
   ip: string;
 }
@@ -53,3 +58,40 @@ export type RotateResult =
   | { status: 'grace'; record: SessionRecord }
   | { status: 'reused'; userId: string }
   | { status: 'missing' };
+
+/**
+ * What the guard needs of a live session, read in one round trip (`readLive`): the role and
+ * claims as stored now (`updateClaims`) and the last credential check (`markFresh`).
+ */
+export interface LiveSessionRecord {
+  /** Empty string when the user has no role. */
+  role: string;
+  /** JSON of the custom claims, or empty string. */
+  claims: string;
+  authenticatedAt: number;
+  /** min(idle expiry, absolute expiry). */
+  expiresAt: number;
+}
+
+/** Which sessions `SessionRepository.updateClaims()` changes: one, or every live one of a user. */
+export type ClaimsTarget = { sessionId: string } | { userId: string };
+
+/** Fields `SessionRepository.updateClaims()` writes; an absent field is left unchanged. */
+export interface ClaimsUpdate {
+  /** New role; empty string = no role. */
+  role?: string;
+  /** New custom claims JSON (replaces the old one); empty string = none. */
+  claims?: string;
+}
+
+/**
+ * A session a repository found expired and removed (reported to `SessionRepository`'s expiry
+ * listeners). `reason` says which timeout ended it.
+ */
+export interface ExpiredSession {
+  sessionId: string;
+  userId: string;
+  reason: 'idle' | 'absolute';
+  /** When it expired (epoch ms). */
+  expiredAt: number;
+}

@@ -1,4 +1,8 @@
 import type {
+  ClaimsTarget,
+  ClaimsUpdate,
+  ExpiredSession,
+  LiveSessionRecord,
   NewSessionRecord,
   RotateInput,
   RotateResult,
@@ -13,6 +17,8 @@ import type {
  * by the caller. A store that cannot answer throws `SessionStoreUnavailableException` (503).
  */
 export abstract class SessionRepository {
+  private readonly expiryListeners = new Set<(expired: ExpiredSession[]) => void>();
+
   /**
    * Stores a new session, atomically with the eviction of the user's earliest-created live
    * sessions beyond `maxSessions` (0 = unlimited). The session expires at
@@ -31,6 +37,36 @@ export abstract class SessionRepository {
   /** Whether the session exists and has not expired at `now`. One read, no write. */
   abstract isLive(sessionId: string, now: number): Promise<boolean>;
 
+  /**
+   * The role, claims and last credential check of a live session, or `null` when it is absent or
+   * expired: what the guard reads on every request, so one read, no write. The default reads the
+   * whole session with `get()`; the built-in repositories read only these fields.
+   */
+  async readLive(sessionId: string, now: number): Promise<LiveSessionRecord | null> {
+    const record = await this.get(sessionId, now);
+    return record
+      ? {
+          role: record.role,
+          claims: record.claims,
+          authenticatedAt: record.authenticatedAt,
+          expiresAt: Math.min(record.idleExpiresAt, record.absoluteExpiresAt),
+        }
+      : null;
+  }
+
+  /**
+   * Sets `authenticatedAt` of a session live at `now` (a password re-entry), atomically; never
+   * creates, extends or brings back a session. @returns whether a live session was updated.
+   */
+  abstract markFresh(sessionId: string, authenticatedAt: number, now: number): Promise<boolean>;
+
+  /**
+   * Replaces the role and/or claims of one session, or of every session of a user, live at `now`,
+   * atomically; never creates, extends or brings back a session.
+   * @returns how many live sessions were updated.
+   */
+  abstract updateClaims(target: ClaimsTarget, update: ClaimsUpdate, now: number): Promise<number>;
+
   /** The live session, or `null` when it is absent or expired. */
   abstract get(sessionId: string, now: number): Promise<SessionRecord | null>;
 
@@ -40,9 +76,35 @@ export abstract class SessionRepository {
   /** Deletes one session. @returns whether it existed. */
   abstract revoke(sessionId: string): Promise<boolean>;
 
-  /** Deletes every session of the user but `exceptSessionId`, atomically. @returns how many. */
-  abstract revokeAll(userId: string, exceptSessionId?: string): Promise<number>;
+  /**
+   * Deletes every session of the user but `exceptSessionId`, atomically.
+   * @returns the ids of the live sessions deleted.
+   */
+  abstract revokeAll(userId: string, exceptSessionId?: string): Promise<string[]>;
 
   /** Checks that the store answers; throws `SessionStoreUnavailableException` otherwise. */
   abstract ping(): Promise<void>;
+
+  /**
+   * Registers a listener of the sessions this repository finds expired and removes (for the
+   * `session.revoked` events with reason `idle` or `absolute`). Each removal is reported once.
+   * A repository that cannot tell (a custom one, say) simply reports nothing.
+   * @returns a function that removes the listener.
+   */
+  onExpired(listener: (expired: ExpiredSession[]) => void): () => void {
+    this.expiryListeners.add(listener);
+    return () => this.expiryListeners.delete(listener);
+  }
+
+  /** Tells the listeners of `onExpired` about removed expired sessions; never throws. */
+  protected reportExpired(expired: ExpiredSession[]): void {
+    if (expired.length === 0) return;
+    for (const listener of this.expiryListeners) {
+      try {
+        listener(expired);
+      } catch {
+        // A listener's failure is its own: the store operation has happened.
+      }
+    }
+  }
 }

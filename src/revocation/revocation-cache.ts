@@ -7,13 +7,16 @@ import {
 } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
+import type { LiveSessionView } from '../interfaces/session.interface.js';
 import { SESSION_CONFIG, SESSION_REDIS } from '../session.constants.js';
 import { encodeUserId } from '../session-id.js';
 import type { SessionRedisHandle } from '../session.providers.js';
 
 /**
  * The optional in-process cache of live sessions (`revocation.cacheMs`), kept honest by a Redis
- * channel on which every instance announces every revocation.
+ * channel on which every instance announces every revocation and every change of a session's
+ * role, claims or last credential check (`updateClaims`, `markFresh`): a cached entry holds the
+ * session's live view (role, claims, `authenticatedAt`), dropped everywhere when it changes.
  *
  * Guarantees: an entry is served only while the subscriber connection is up (when it drops the
  * cache is emptied and bypassed until it is back); an entry never outlives `cacheMs` nor the
@@ -24,8 +27,10 @@ import type { SessionRedisHandle } from '../session.providers.js';
 @Injectable()
 export class RevocationCache implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SessionRevocations');
-  /** Session id -> until when it may be served as live (epoch ms). Insertion order = age. */
-  private readonly entries = new Map<string, number>();
+  /**
+   * Session id -> its live view and until when it may be served (epoch ms). Insertion order = age.
+   */
+  private readonly entries = new Map<string, { until: number; view: LiveSessionView }>();
   private subscriber: Redis | Cluster | null = null;
   private listening = false;
   /** Bumped by every announcement: a read that started before one is not cached. */
@@ -47,35 +52,36 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
-   * Whether the session is live: from the cache when it can be trusted, else from `read` (one
-   * store read), whose answer is then cached until `notAfter` at the latest.
+   * The live view of a session (`null` when it is not live): from the cache when it can be
+   * trusted, else from `read` (one store read), whose answer is then cached until `notAfter` at
+   * the latest. Callers must not mutate the view.
    */
-  async isLive(
+  async lookup(
     sessionId: string,
     notAfter: number,
-    read: () => Promise<boolean>,
-  ): Promise<boolean> {
+    read: () => Promise<LiveSessionView | null>,
+  ): Promise<LiveSessionView | null> {
     if (!this.listening) return read();
     const now = Date.now();
-    const until = this.entries.get(sessionId);
-    if (until !== undefined && until > now) return true;
+    const entry = this.entries.get(sessionId);
+    if (entry !== undefined && entry.until > now) return entry.view;
     const epoch = this.epoch;
-    const live = await read();
-    if (live && this.listening && epoch === this.epoch) {
-      this.remember(sessionId, Math.min(now + this.config.revocation.cacheMs, notAfter));
+    const view = await read();
+    if (view && this.listening && epoch === this.epoch) {
+      this.remember(sessionId, view, Math.min(now + this.config.revocation.cacheMs, notAfter));
     }
-    return live;
+    return view;
   }
 
-  /** Announces ended sessions to every instance (this one included). */
-  async sessionsEnded(sessionIds: string[]): Promise<void> {
+  /** Announces ended or changed sessions to every instance (this one included). */
+  async invalidate(sessionIds: string[]): Promise<void> {
     if (!this.enabled || sessionIds.length === 0) return;
     for (const id of sessionIds) this.forget(`s:${id}`);
     await Promise.all(sessionIds.map((id) => this.publish(`s:${id}`)));
   }
 
-  /** Announces that every session of a user ended. */
-  async userSessionsEnded(userId: string): Promise<void> {
+  /** Announces that every session of a user ended or changed. */
+  async invalidateUser(userId: string): Promise<void> {
     if (!this.enabled) return;
     const message = `u:${encodeUserId(userId)}`;
     this.forget(message);
@@ -138,9 +144,9 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private remember(sessionId: string, until: number): void {
+  private remember(sessionId: string, view: LiveSessionView, until: number): void {
     this.entries.delete(sessionId);
-    this.entries.set(sessionId, until);
+    this.entries.set(sessionId, { until, view });
     if (this.entries.size > this.config.revocation.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -148,14 +154,16 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
-   * The revocation itself has happened; if the announcement cannot be sent (this instance lost
-   * Redis), other instances serve the session for at most `cacheMs` more.
+   * The revocation (or change) itself has happened; if the announcement cannot be sent (this
+   * instance lost Redis), other instances serve the old view for at most `cacheMs` more.
    */
   private async publish(message: string): Promise<void> {
     try {
       await this.redis?.client.publish(this.config.revocation.channel, message);
     } catch {
-      this.logger.warn('Could not announce a revocation: other instances may serve it for cacheMs');
+      this.logger.warn(
+        'Could not announce a session change: other instances may serve it for cacheMs',
+      );
     }
   }
 }

@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Jwt } from 'jsonwebtoken';
 import { Strategy as JwtStrategy } from 'passport-jwt';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
+import { readJwtHeader } from '../eddsa-jwt.js';
 import type { CookieRequest } from '../http/http.types.js';
 import { readBearer, readCookie } from '../http/request-tokens.js';
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
@@ -30,7 +31,7 @@ export function extractAccessToken(
 @Injectable()
 export class AccessStrategy extends PassportStrategy(JwtStrategy) {
   constructor(
-    @Inject(SESSION_CONFIG) config: ResolvedSessionConfig,
+    @Inject(SESSION_CONFIG) private readonly config: ResolvedSessionConfig,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
   ) {
@@ -46,11 +47,37 @@ export class AccessStrategy extends PassportStrategy(JwtStrategy) {
     });
   }
 
-  /** Resolves to the principal, or `false` (401) when the session is no longer live. */
+  /**
+   * Resolves to the principal (with the role, claims and last credential check stored with the
+   * session now), or `false` (401) when the session is no longer live.
+   */
   async validate(decoded: Jwt): Promise<SessionPrincipal | false> {
-    const principal = this.tokens.checkAccess(decoded);
-    const notAfter = principal.accessTokenExpiresAt.getTime();
-    return (await this.sessions.isLive(principal.sessionId, notAfter)) ? principal : false;
+    return (await this.sessions.resolvePrincipal(this.tokens.checkAccess(decoded))) ?? false;
+  }
+
+  /**
+   * passport-jwt verifies with jsonwebtoken, which has no EdDSA: a token whose header says EdDSA
+   * is verified by `TokenService` (with the configured EdDSA keys only) and then goes through
+   * `validate` as passport-jwt would hand it over. Every other token takes passport-jwt's path.
+   */
+  override authenticate(req: CookieRequest, options?: object): void {
+    const token = extractAccessToken(req, this.config);
+    if (!token || readJwtHeader(token)?.alg !== 'EdDSA') {
+      // passport-jwt types the request as Express's; it only hands it to jwtFromRequest.
+      super.authenticate(req as Parameters<JwtStrategy['authenticate']>[0], options);
+      return;
+    }
+    let decoded: Jwt;
+    try {
+      decoded = this.tokens.verifyAccessJwt(token);
+    } catch (error) {
+      this.fail(error, 401);
+      return;
+    }
+    this.validate(decoded).then(
+      (principal) => (principal ? this.success(principal) : this.fail(401)),
+      (error: Error) => this.error(error),
+    );
   }
 
   getPassportInstance(): { use(strategy: unknown): void } {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisSessionRepository } from '../../src/repositories/redis-session.repository.js';
+import type { ExpiredSession } from '../../src/repositories/session-record.interface.js';
 import { encodeUserId, parseSessionId, randomId } from '../../src/session-id.js';
 import { SessionStoreUnavailableException } from '../../src/session.exceptions.js';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
@@ -118,6 +119,109 @@ describe('RedisSessionRepository in Redis', () => {
     await expect(client.object('ENCODING', session)).resolves.toBe('listpack');
   });
 
+  it('reads a session stored before authenticatedAt existed as authenticated at its creation', async () => {
+    const record = sessionRecord({ authenticatedAt: Date.now() - 1000 });
+    await repo.create(record, 0);
+    await client.hdel(keysOf(record.sessionId).session, 'at');
+
+    const now = record.createdAt + 1;
+    await expect(repo.get(record.sessionId, now)).resolves.toMatchObject({
+      authenticatedAt: record.createdAt,
+    });
+    await expect(repo.readLive(record.sessionId, now)).resolves.toMatchObject({
+      authenticatedAt: record.createdAt,
+    });
+  });
+
+  it('scores an index entry by its expiry, plus 0.5 when the absolute expiry ends it', async () => {
+    const createdAt = Date.now();
+    const idleFirst = sessionRecord({ createdAt, idleExpiresAt: createdAt + HOUR });
+    const absoluteFirst = sessionRecord({
+      userId: idleFirst.userId,
+      createdAt,
+      idleExpiresAt: createdAt + 3 * HOUR,
+      absoluteExpiresAt: createdAt + 2 * HOUR,
+    });
+    await repo.create(idleFirst, 0);
+    await repo.create(absoluteFirst, 0);
+    const { index } = keysOf(idleFirst.sessionId);
+    const member = (id: string) => parseSessionId(id)!.randomPart;
+
+    await expect(client.zscore(index, member(idleFirst.sessionId))).resolves.toBe(
+      String(createdAt + HOUR),
+    );
+    await expect(client.zscore(index, member(absoluteFirst.sessionId))).resolves.toBe(
+      `${createdAt + 2 * HOUR}.5`,
+    );
+    // The index TTL is whole milliseconds, never past the latest absolute expiry.
+    expect(await client.pttl(index)).toBeLessThanOrEqual(2 * HOUR);
+  });
+
+  it.each(['list', 'revokeAll', 'create'] as const)(
+    'reports a session whose hash Redis expired before the caller’s clock got there (%s)',
+    async (how) => {
+      const createdAt = Date.now();
+      const record = sessionRecord({
+        createdAt,
+        idleExpiresAt: createdAt + 2 * HOUR,
+        absoluteExpiresAt: createdAt + HOUR,
+      });
+      const keep = sessionRecord({ userId: record.userId, createdAt });
+      await repo.create(record, 0);
+      await repo.create(keep, 0);
+      // What Redis's own expiry does, on a Redis clock ahead of ours: the hash goes, the entry stays.
+      await client.del(keysOf(record.sessionId).session);
+      const reports: ExpiredSession[] = [];
+      const stop = repo.onExpired((expired) => reports.push(...expired));
+      try {
+        if (how === 'list') await repo.list(record.userId, createdAt + 1);
+        if (how === 'revokeAll') await repo.revokeAll(record.userId, keep.sessionId);
+        if (how === 'create') {
+          await repo.create(sessionRecord({ userId: record.userId, createdAt: createdAt + 1 }), 1);
+        }
+        await repo.list(record.userId, createdAt + 2);
+
+        expect(reports.filter((r) => r.sessionId === record.sessionId)).toEqual([
+          {
+            sessionId: record.sessionId,
+            userId: record.userId,
+            reason: 'absolute',
+            expiredAt: record.absoluteExpiresAt,
+          },
+        ]);
+      } finally {
+        stop();
+      }
+    },
+  );
+
+  it('never creates a key when marking fresh or updating claims of an absent session', async () => {
+    const record = sessionRecord();
+    await repo.create(record, 0);
+    await repo.revoke(record.sessionId);
+    const absent = keysOf(record.sessionId).session;
+
+    await repo.markFresh(record.sessionId, Date.now(), Date.now());
+    await repo.updateClaims({ sessionId: record.sessionId }, { role: 'admin' }, Date.now());
+    await repo.updateClaims({ userId: record.userId }, { role: 'admin' }, Date.now());
+
+    await expect(client.exists(absent)).resolves.toBe(0);
+    await expect(scanByPrefix(client, keysOf(record.sessionId).tag)).resolves.toEqual([]);
+  });
+
+  it('keeps the TTL of a session when marking it fresh or updating its claims', async () => {
+    const record = sessionRecord();
+    await repo.create(record, 0);
+    const { session } = keysOf(record.sessionId);
+    const before = await client.pexpiretime(session);
+
+    await repo.markFresh(record.sessionId, Date.now(), Date.now());
+    await repo.updateClaims({ userId: record.userId }, { claims: '' }, Date.now());
+
+    await expect(client.pexpiretime(session)).resolves.toBe(before);
+    expect(before).toBe(Math.min(record.idleExpiresAt, record.absoluteExpiresAt));
+  });
+
   it('never lets a rotation push the TTL past the absolute expiry', async () => {
     const createdAt = Date.now();
     const record = sessionRecord({
@@ -160,7 +264,7 @@ describe('RedisSessionRepository in Redis', () => {
     const { tag } = keysOf(records[0].sessionId);
     await expect(scanByPrefix(client, tag)).resolves.toHaveLength(4);
 
-    await expect(repo.revokeAll(userId)).resolves.toBe(3);
+    await expect(repo.revokeAll(userId)).resolves.toHaveLength(3);
 
     await expect(scanByPrefix(client, tag)).resolves.toEqual([]);
   });

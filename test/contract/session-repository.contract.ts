@@ -1,4 +1,5 @@
 import type {
+  ExpiredSession,
   NewSessionRecord,
   RotateInput,
   RotateResult,
@@ -41,6 +42,7 @@ export function sessionRecord(overrides: Partial<NewSessionRecord> = {}): NewSes
     lastSeenAt: createdAt,
     idleExpiresAt: createdAt + HOUR,
     absoluteExpiresAt: createdAt + DAY,
+    authenticatedAt: createdAt,
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
     ip: '203.0.113.7',
     ...overrides,
@@ -284,6 +286,291 @@ export function describeSessionRepository(
       });
     });
 
+    describe('expiry reports (onExpired)', () => {
+      function listen(): { reports: ExpiredSession[]; stop: () => void } {
+        const reports: ExpiredSession[] = [];
+        const stop = repo.onExpired((expired) => reports.push(...expired));
+        return { reports, stop };
+      }
+
+      it.each([
+        ['idle', HOUR, DAY],
+        ['absolute', DAY, HOUR],
+      ] as const)(
+        'reports a session ended by its %s expiry once, whatever comes across it',
+        async (reason, idle, absolute) => {
+          const createdAt = Date.now();
+          const record = await created({
+            createdAt,
+            idleExpiresAt: createdAt + idle,
+            absoluteExpiresAt: createdAt + absolute,
+          });
+          const other = await created({ userId: record.userId, createdAt });
+          const expiredAt = createdAt + Math.min(idle, absolute);
+          const { reports, stop } = listen();
+          try {
+            await expect(repo.list(record.userId, expiredAt - 1)).resolves.toHaveLength(2);
+            expect(reports).toEqual([]);
+
+            await repo.get(record.sessionId, expiredAt);
+            await expect(repo.list(record.userId, expiredAt)).resolves.toHaveLength(0);
+            await repo.rotate(rotateInput(record, { now: expiredAt + 1 }));
+            await repo.list(record.userId, expiredAt + 2);
+
+            const mine = reports.filter((r) => r.sessionId === record.sessionId);
+            expect(mine).toEqual([
+              { sessionId: record.sessionId, userId: record.userId, reason, expiredAt },
+            ]);
+            // The other session (same expiry times as the defaults) is reported on its own.
+            expect(reports.every((r) => [record.sessionId, other.sessionId].includes(r.sessionId)));
+          } finally {
+            stop();
+          }
+        },
+      );
+
+      it('reports a session found expired by a refresh', async () => {
+        const record = await created();
+        const { reports, stop } = listen();
+        try {
+          await expect(
+            repo.rotate(rotateInput(record, { now: record.idleExpiresAt })),
+          ).resolves.toEqual({ status: 'missing' });
+          await repo.list(record.userId, record.idleExpiresAt);
+          expect(reports).toEqual([
+            {
+              sessionId: record.sessionId,
+              userId: record.userId,
+              reason: 'idle',
+              expiredAt: record.idleExpiresAt,
+            },
+          ]);
+        } finally {
+          stop();
+        }
+      });
+
+      it('reports an expired session pruned by a login of the same user', async () => {
+        const record = await created();
+        const { reports, stop } = listen();
+        try {
+          await repo.create(
+            sessionRecord({ userId: record.userId, createdAt: record.idleExpiresAt + 1 }),
+            0,
+          );
+          expect(reports.map((r) => [r.sessionId, r.reason])).toEqual([[record.sessionId, 'idle']]);
+        } finally {
+          stop();
+        }
+      });
+
+      it('reports nothing to a listener that was removed, nor for live sessions', async () => {
+        const record = await created();
+        const { reports, stop } = listen();
+        await repo.list(record.userId, record.createdAt + SECOND);
+        await repo.revoke(record.sessionId);
+        stop();
+        const late = await created();
+        await repo.list(late.userId, late.idleExpiresAt);
+        expect(reports).toEqual([]);
+      });
+    });
+
+    describe('authenticatedAt, markFresh, updateClaims and readLive', () => {
+      it('reads the live view of a session: role, claims, authenticatedAt, expiry', async () => {
+        const record = await created({ authenticatedAt: Date.now() - MINUTE });
+        const now = record.createdAt + SECOND;
+
+        await expect(repo.readLive(record.sessionId, now)).resolves.toEqual({
+          role: record.role,
+          claims: record.claims,
+          authenticatedAt: record.authenticatedAt,
+          expiresAt: Math.min(record.idleExpiresAt, record.absoluteExpiresAt),
+        });
+        await expect(repo.get(record.sessionId, now)).resolves.toMatchObject({
+          authenticatedAt: record.authenticatedAt,
+        });
+      });
+
+      it('reads no live view of an unknown, malformed, revoked or expired session', async () => {
+        const record = await created();
+        const revoked = await created();
+        await repo.revoke(revoked.sessionId);
+        const now = record.createdAt + SECOND;
+
+        await expect(repo.readLive(newSessionId(record.userId), now)).resolves.toBeNull();
+        await expect(repo.readLive('not-a-session-id', now)).resolves.toBeNull();
+        await expect(repo.readLive(revoked.sessionId, now)).resolves.toBeNull();
+        await expect(repo.readLive(record.sessionId, record.idleExpiresAt)).resolves.toBeNull();
+      });
+
+      it('marks a live session fresh without touching anything else', async () => {
+        const record = await created();
+        const at = record.createdAt + 5 * MINUTE;
+
+        await expect(repo.markFresh(record.sessionId, at, at)).resolves.toBe(true);
+
+        await expect(repo.get(record.sessionId, at)).resolves.toEqual({
+          ...asStored(record),
+          authenticatedAt: at,
+        });
+        await expect(repo.readLive(record.sessionId, at)).resolves.toMatchObject({
+          authenticatedAt: at,
+        });
+      });
+
+      it('keeps authenticatedAt through rotations', async () => {
+        const record = await created();
+        const at = record.createdAt + MINUTE;
+        await repo.markFresh(record.sessionId, at, at);
+
+        const next = await rotated(rotateInput(record, { now: at + MINUTE }));
+
+        expect(next.authenticatedAt).toBe(at);
+        await expect(repo.get(record.sessionId, at + MINUTE)).resolves.toMatchObject({
+          authenticatedAt: at,
+        });
+      });
+
+      it('never marks fresh, nor brings back, an unknown, revoked or expired session', async () => {
+        const record = await created();
+        const revoked = await created();
+        await repo.revoke(revoked.sessionId);
+        const unknown = newSessionId(record.userId);
+        const late = record.idleExpiresAt;
+
+        await expect(repo.markFresh(unknown, late - 1, late - 1)).resolves.toBe(false);
+        await expect(repo.markFresh('garbage', late - 1, late - 1)).resolves.toBe(false);
+        await expect(repo.markFresh(revoked.sessionId, late - 1, late - 1)).resolves.toBe(false);
+        await expect(repo.markFresh(record.sessionId, late, late)).resolves.toBe(false);
+
+        await expect(repo.get(unknown, record.createdAt)).resolves.toBeNull();
+        await expect(repo.get(revoked.sessionId, record.createdAt)).resolves.toBeNull();
+        await expect(repo.isLive(record.sessionId, late)).resolves.toBe(false);
+      });
+
+      it('updates the role and claims of one session only', async () => {
+        const userId = freshUserId();
+        const target = await created({ userId });
+        const sibling = await created({ userId });
+        const now = target.createdAt + SECOND;
+
+        await expect(
+          repo.updateClaims(
+            { sessionId: target.sessionId },
+            { role: 'admin', claims: '{"tenant":"t-2"}' },
+            now,
+          ),
+        ).resolves.toBe(1);
+
+        await expect(repo.get(target.sessionId, now)).resolves.toEqual({
+          ...asStored(target),
+          role: 'admin',
+          claims: '{"tenant":"t-2"}',
+        });
+        await expect(repo.readLive(target.sessionId, now)).resolves.toMatchObject({
+          role: 'admin',
+          claims: '{"tenant":"t-2"}',
+        });
+        await expect(repo.get(sibling.sessionId, now)).resolves.toEqual(asStored(sibling));
+      });
+
+      it('updates every live session of a user, and only theirs', async () => {
+        const userId = freshUserId();
+        const createdAt = Date.now();
+        const mine = [await created({ userId }), await created({ userId })];
+        const expired = await created({ userId, createdAt, idleExpiresAt: createdAt + MINUTE });
+        const theirs = await created({ userId: freshUserId('bob') });
+        const now = createdAt + 2 * MINUTE;
+
+        await expect(repo.updateClaims({ userId }, { role: '' }, now)).resolves.toBe(2);
+
+        for (const record of mine) {
+          await expect(repo.get(record.sessionId, now)).resolves.toEqual({
+            ...asStored(record),
+            role: '',
+          });
+        }
+        await expect(repo.get(theirs.sessionId, now)).resolves.toEqual(asStored(theirs));
+        await expect(repo.isLive(expired.sessionId, now)).resolves.toBe(false);
+      });
+
+      it('leaves a field that is not given unchanged', async () => {
+        const record = await created({ role: 'editor' });
+        const now = record.createdAt + SECOND;
+
+        await repo.updateClaims({ sessionId: record.sessionId }, { claims: '' }, now);
+
+        await expect(repo.get(record.sessionId, now)).resolves.toEqual({
+          ...asStored(record),
+          claims: '',
+        });
+      });
+
+      it('never creates, extends or brings back a session when updating claims', async () => {
+        const record = await created();
+        const revoked = await created({ userId: record.userId });
+        await repo.revoke(revoked.sessionId);
+        const unknown = newSessionId(record.userId);
+        const now = record.createdAt + SECOND;
+
+        await expect(
+          repo.updateClaims({ sessionId: unknown }, { role: 'admin' }, now),
+        ).resolves.toBe(0);
+        await expect(
+          repo.updateClaims({ sessionId: revoked.sessionId }, { role: 'admin' }, now),
+        ).resolves.toBe(0);
+        await expect(
+          repo.updateClaims({ sessionId: 'garbage' }, { role: 'admin' }, now),
+        ).resolves.toBe(0);
+        await expect(
+          repo.updateClaims({ userId: freshUserId('nobody') }, { role: 'x' }, now),
+        ).resolves.toBe(0);
+
+        await expect(repo.get(unknown, now)).resolves.toBeNull();
+        await expect(repo.get(revoked.sessionId, now)).resolves.toBeNull();
+        await expect(repo.get(record.sessionId, now)).resolves.toEqual(asStored(record));
+        await expect(repo.list(record.userId, now)).resolves.toEqual([asStored(record)]);
+
+        const late = record.idleExpiresAt;
+        await expect(
+          repo.updateClaims({ sessionId: record.sessionId }, { role: 'x' }, late),
+        ).resolves.toBe(0);
+        await expect(
+          repo.updateClaims({ userId: record.userId }, { role: 'x' }, late),
+        ).resolves.toBe(0);
+        await expect(repo.isLive(record.sessionId, late)).resolves.toBe(false);
+      });
+
+      it('keeps updated claims through a rotation, and a rotation keeps them', async () => {
+        const record = await created();
+        const now = record.createdAt + SECOND;
+        await repo.updateClaims({ sessionId: record.sessionId }, { role: 'admin' }, now);
+
+        const next = await rotated(rotateInput(record, { now: now + SECOND }));
+
+        expect(next.role).toBe('admin');
+        expect(next.claims).toBe(record.claims);
+      });
+
+      it('loses neither a claims update nor a rotation when they race', async () => {
+        const record = await created();
+        const now = record.createdAt + SECOND;
+        const input = rotateInput(record, { now });
+
+        const [, result] = await Promise.all([
+          repo.updateClaims({ sessionId: record.sessionId }, { role: 'admin' }, now),
+          repo.rotate(input),
+        ]);
+
+        expect(result.status).toBe('rotated');
+        await expect(repo.get(record.sessionId, now)).resolves.toMatchObject({
+          role: 'admin',
+          currentJti: input.nextJti,
+        });
+      });
+    });
+
     describe('rotate', () => {
       it('rotates the current jti: new jti current, old one previous, activity recorded', async () => {
         const record = await created();
@@ -520,7 +807,8 @@ export function describeSessionRepository(
         const theirs = [await created({ userId: otherUser }), await created({ userId: otherUser })];
         const now = mine[0].createdAt + SECOND;
 
-        await expect(repo.revokeAll(userId)).resolves.toBe(3);
+        const ended = await repo.revokeAll(userId);
+        expect([...ended].sort()).toEqual(mine.map((r) => r.sessionId).sort());
 
         await expect(repo.list(userId, now)).resolves.toEqual([]);
         for (const record of mine) {
@@ -531,7 +819,7 @@ export function describeSessionRepository(
         }
         const listed = await repo.list(otherUser, now);
         expect([...listed].sort(byId)).toEqual(theirs.map(asStored).sort(byId));
-        await expect(repo.revokeAll(userId)).resolves.toBe(0);
+        await expect(repo.revokeAll(userId)).resolves.toEqual([]);
       });
 
       it('revokes every session but the one excepted', async () => {
@@ -543,7 +831,8 @@ export function describeSessionRepository(
         ];
         const now = keep.createdAt + SECOND;
 
-        await expect(repo.revokeAll(userId, keep.sessionId)).resolves.toBe(2);
+        const ended = await repo.revokeAll(userId, keep.sessionId);
+        expect([...ended].sort()).toEqual(others.map((r) => r.sessionId).sort());
 
         await expect(repo.list(userId, now)).resolves.toEqual([asStored(keep)]);
         for (const record of others) {
@@ -561,8 +850,8 @@ export function describeSessionRepository(
         const foreign = await created({ userId: freshUserId('bob') });
         const now = foreign.createdAt + SECOND;
 
-        await expect(repo.revokeAll(userId, foreign.sessionId)).resolves.toBe(2);
-        await expect(repo.revokeAll(userId, newSessionId(userId))).resolves.toBe(0);
+        await expect(repo.revokeAll(userId, foreign.sessionId)).resolves.toHaveLength(2);
+        await expect(repo.revokeAll(userId, newSessionId(userId))).resolves.toEqual([]);
 
         await expect(repo.list(userId, now)).resolves.toEqual([]);
         await expect(repo.isLive(foreign.sessionId, now)).resolves.toBe(true);
@@ -577,11 +866,11 @@ export function describeSessionRepository(
 
         await expect(repo.isLive(dead.sessionId, Date.now())).resolves.toBe(false);
         await expect(repo.revoke(dead.sessionId)).resolves.toBe(false);
-        await expect(repo.revokeAll(userId)).resolves.toBe(0);
+        await expect(repo.revokeAll(userId)).resolves.toEqual([]);
       });
 
       it('answers 0 when a user without sessions is revoked', async () => {
-        await expect(repo.revokeAll(freshUserId('nobody'))).resolves.toBe(0);
+        await expect(repo.revokeAll(freshUserId('nobody'))).resolves.toEqual([]);
       });
     });
 
@@ -744,12 +1033,12 @@ export function describeSessionRepository(
         for (let i = 0; i < 10; i += 1) records.push(await created({ userId }));
         const now = records[0].createdAt + SECOND;
 
-        const [count] = await Promise.all([
+        const [ended] = await Promise.all([
           repo.revokeAll(userId),
           ...records.map((record) => repo.rotate(rotateInput(record, { now }))),
         ]);
 
-        expect(count).toBe(10);
+        expect(ended).toHaveLength(10);
         await expect(repo.list(userId, now)).resolves.toEqual([]);
       });
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import {
+  ADAPTERS,
   bearer,
   cookieHeader,
   expectError,
@@ -10,184 +11,227 @@ import {
   type LoggedIn,
 } from './e2e-helpers.js';
 
-const HOST = 'sample.test:8080';
-const OWN_ORIGIN = `http://${HOST}`;
-const ALLOWED = 'https://app.example';
-const EVIL = 'https://evil.example';
+describe.each(ADAPTERS)('on %s', (adapter) => {
+  const HOST = 'sample.test:8080';
+  const OWN_ORIGIN = `http://${HOST}`;
+  const ALLOWED = 'https://app.example';
+  const EVIL = 'https://evil.example';
 
-const t = useSampleApp(
-  'e2e-cross-site',
-  { ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` },
-  { cleanEach: true },
-);
+  const t = useSampleApp(
+    'e2e-cross-site',
+    { HTTP_ADAPTER: adapter, ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` },
+    { cleanEach: true },
+  );
 
-/** A request as a browser on `HOST` would send it, with the given extra headers. */
-function send(
-  server: HttpServer,
-  method: 'post' | 'delete' | 'get',
-  path: string,
-  headers: Record<string, string>,
-): request.Test {
-  return request(server)[method](path).set('Host', HOST).set(headers);
-}
+  /** A request as a browser on `HOST` would send it, with the given extra headers. */
+  function send(
+    server: HttpServer,
+    method: 'post' | 'delete' | 'get' | 'options',
+    path: string,
+    headers: Record<string, string>,
+  ): request.Test {
+    return request(server)[method](path).set('Host', HOST).set(headers);
+  }
 
-function refreshCookie(session: LoggedIn): Record<string, string> {
-  return { Cookie: cookieHeader({ refresh_token: session.refreshToken }) };
-}
+  function refreshCookie(session: LoggedIn): Record<string, string> {
+    return { Cookie: cookieHeader({ refresh_token: session.refreshToken }) };
+  }
 
-function accessCookie(session: LoggedIn): Record<string, string> {
-  return { Cookie: cookieHeader({ access_token: session.accessToken }) };
-}
+  function accessCookie(session: LoggedIn): Record<string, string> {
+    return { Cookie: cookieHeader({ access_token: session.accessToken }) };
+  }
 
-async function isAlive(session: LoggedIn): Promise<boolean> {
-  const res = await me(t.server, session.accessToken);
-  return res.status === 200;
-}
+  async function isAlive(session: LoggedIn): Promise<boolean> {
+    const res = await me(t.server, session.accessToken);
+    return res.status === 200;
+  }
 
-const CROSS_SITE: Array<[string, Record<string, string>]> = [
-  ['a foreign Origin', { Origin: EVIL }],
-  ['Origin: null', { Origin: 'null' }],
-  ['an Origin on another port of the same host', { Origin: 'http://sample.test:9090' }],
-  ['a malformed Origin', { Origin: 'not an origin' }],
-  ['Sec-Fetch-Site: cross-site and no Origin', { 'Sec-Fetch-Site': 'cross-site' }],
-  [
-    'a foreign Origin with Sec-Fetch-Site: same-origin',
-    { Origin: EVIL, 'Sec-Fetch-Site': 'same-origin' },
-  ],
-];
+  const CROSS_SITE: Array<[string, Record<string, string>]> = [
+    ['a foreign Origin', { Origin: EVIL }],
+    ['Origin: null', { Origin: 'null' }],
+    ['an Origin on another port of the same host', { Origin: 'http://sample.test:9090' }],
+    ['a malformed Origin', { Origin: 'not an origin' }],
+    ['Sec-Fetch-Site: cross-site and no Origin', { 'Sec-Fetch-Site': 'cross-site' }],
+    [
+      'a foreign Origin with Sec-Fetch-Site: same-origin',
+      { Origin: EVIL, 'Sec-Fetch-Site': 'same-origin' },
+    ],
+  ];
 
-const SAME_SITE: Array<[string, Record<string, string>]> = [
-  ['no Origin and no Sec-Fetch-Site (a non-browser client)', {}],
-  ['its own Origin', { Origin: OWN_ORIGIN }],
-  ['an allowed Origin', { Origin: ALLOWED }],
-  [
-    'an allowed Origin with Sec-Fetch-Site: cross-site',
-    { Origin: ALLOWED, 'Sec-Fetch-Site': 'cross-site' },
-  ],
-  ['Sec-Fetch-Site: same-origin and no Origin', { 'Sec-Fetch-Site': 'same-origin' }],
-];
+  const SAME_SITE: Array<[string, Record<string, string>]> = [
+    ['no Origin and no Sec-Fetch-Site (a non-browser client)', {}],
+    ['its own Origin', { Origin: OWN_ORIGIN }],
+    ['an allowed Origin', { Origin: ALLOWED }],
+    [
+      'an allowed Origin with Sec-Fetch-Site: cross-site',
+      { Origin: ALLOWED, 'Sec-Fetch-Site': 'cross-site' },
+    ],
+    ['Sec-Fetch-Site: same-origin and no Origin', { 'Sec-Fetch-Site': 'same-origin' }],
+  ];
 
-describe('cookie-authenticated POST /auth/refresh', () => {
-  it.each(CROSS_SITE)(
-    'refuses %s with 403 and leaves the session alone',
-    async (_case, headers) => {
+  describe('cookie-authenticated POST /auth/refresh', () => {
+    it.each(CROSS_SITE)(
+      'refuses %s with 403 and leaves the session alone',
+      async (_case, headers) => {
+        const session = await login(t.server, 'alice');
+        const res = await send(t.server, 'post', '/auth/refresh', {
+          ...refreshCookie(session),
+          ...headers,
+        });
+        expectError(res, 403, 'Cross-site request refused', [session.refreshToken]);
+        expect(res.headers['set-cookie']).toBeUndefined();
+        expect(await isAlive(session)).toBe(true);
+      },
+    );
+
+    it.each(SAME_SITE)('accepts %s', async (_case, headers) => {
       const session = await login(t.server, 'alice');
       const res = await send(t.server, 'post', '/auth/refresh', {
         ...refreshCookie(session),
         ...headers,
       });
-      expectError(res, 403, 'Cross-site request refused', [session.refreshToken]);
-      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.status).toBe(200);
+      expect((res.body as { sessionId: string }).sessionId).toBe(session.sessionId);
+    });
+  });
+
+  describe('cookie-authenticated POST /auth/logout', () => {
+    it.each(CROSS_SITE)('refuses %s with the refresh cookie', async (_case, headers) => {
+      const session = await login(t.server, 'alice');
+      const res = await send(t.server, 'post', '/auth/logout', {
+        ...refreshCookie(session),
+        ...headers,
+      });
+      expectError(res, 403, 'Cross-site request refused');
       expect(await isAlive(session)).toBe(true);
-    },
-  );
-
-  it.each(SAME_SITE)('accepts %s', async (_case, headers) => {
-    const session = await login(t.server, 'alice');
-    const res = await send(t.server, 'post', '/auth/refresh', {
-      ...refreshCookie(session),
-      ...headers,
     });
-    expect(res.status).toBe(200);
-    expect((res.body as { sessionId: string }).sessionId).toBe(session.sessionId);
-  });
-});
 
-describe('cookie-authenticated POST /auth/logout', () => {
-  it.each(CROSS_SITE)('refuses %s with the refresh cookie', async (_case, headers) => {
-    const session = await login(t.server, 'alice');
-    const res = await send(t.server, 'post', '/auth/logout', {
-      ...refreshCookie(session),
-      ...headers,
+    it.each(CROSS_SITE)('refuses %s with the access cookie', async (_case, headers) => {
+      const session = await login(t.server, 'alice');
+      const res = await send(t.server, 'post', '/auth/logout', {
+        ...accessCookie(session),
+        ...headers,
+      });
+      expectError(res, 403, 'Cross-site request refused');
+      expect(await isAlive(session)).toBe(true);
     });
-    expectError(res, 403, 'Cross-site request refused');
-    expect(await isAlive(session)).toBe(true);
+
+    it.each(SAME_SITE)('accepts %s', async (_case, headers) => {
+      const session = await login(t.server, 'alice');
+      const res = await send(t.server, 'post', '/auth/logout', {
+        ...refreshCookie(session),
+        ...headers,
+      });
+      expect(res.status).toBe(204);
+      expect(await isAlive(session)).toBe(false);
+    });
   });
 
-  it.each(CROSS_SITE)('refuses %s with the access cookie', async (_case, headers) => {
-    const session = await login(t.server, 'alice');
-    const res = await send(t.server, 'post', '/auth/logout', {
-      ...accessCookie(session),
-      ...headers,
+  describe('other cookie-authenticated writes', () => {
+    it('refuses a cross-site POST /auth/logout-all', async () => {
+      const session = await login(t.server, 'alice');
+      const res = await send(t.server, 'post', '/auth/logout-all', {
+        ...accessCookie(session),
+        Origin: EVIL,
+      });
+      expectError(res, 403, 'Cross-site request refused');
+      expect(await isAlive(session)).toBe(true);
     });
-    expectError(res, 403, 'Cross-site request refused');
-    expect(await isAlive(session)).toBe(true);
+
+    it('refuses a cross-site DELETE /auth/sessions/:id', async () => {
+      const victim = await login(t.server, 'alice');
+      const session = await login(t.server, 'alice');
+      const res = await send(t.server, 'delete', `/auth/sessions/${victim.sessionId}`, {
+        ...accessCookie(session),
+        'Sec-Fetch-Site': 'cross-site',
+      });
+      expectError(res, 403, 'Cross-site request refused');
+      expect(await isAlive(victim)).toBe(true);
+    });
+
+    it('accepts a same-origin DELETE /auth/sessions/:id', async () => {
+      const victim = await login(t.server, 'alice');
+      const session = await login(t.server, 'alice');
+      const res = await send(t.server, 'delete', `/auth/sessions/${victim.sessionId}`, {
+        ...accessCookie(session),
+        Origin: OWN_ORIGIN,
+      });
+      expect(res.status).toBe(204);
+      expect(await isAlive(victim)).toBe(false);
+    });
   });
 
-  it.each(SAME_SITE)('accepts %s', async (_case, headers) => {
-    const session = await login(t.server, 'alice');
-    const res = await send(t.server, 'post', '/auth/logout', {
-      ...refreshCookie(session),
-      ...headers,
+  describe('requests that the cross-site check does not apply to', () => {
+    it('answers a cookie-authenticated GET from a foreign Origin', async () => {
+      const session = await login(t.server, 'alice');
+      const res = await send(t.server, 'get', '/me', { ...accessCookie(session), Origin: EVIL });
+      expect(res.status).toBe(200);
     });
-    expect(res.status).toBe(204);
-    expect(await isAlive(session)).toBe(false);
-  });
-});
 
-describe('other cookie-authenticated writes', () => {
-  it('refuses a cross-site POST /auth/logout-all', async () => {
-    const session = await login(t.server, 'alice');
-    const res = await send(t.server, 'post', '/auth/logout-all', {
-      ...accessCookie(session),
-      Origin: EVIL,
+    it('accepts Bearer-authenticated writes from a foreign Origin', async () => {
+      const other = await login(t.server, 'alice');
+      const session = await login(t.server, 'alice');
+      const auth = { Authorization: bearer(session.accessToken), Origin: EVIL };
+
+      const sessions = await send(t.server, 'get', '/auth/sessions', auth);
+      expect(sessions.status).toBe(200);
+      const removed = await send(t.server, 'delete', `/auth/sessions/${other.sessionId}`, {
+        ...auth,
+        'Sec-Fetch-Site': 'cross-site',
+      });
+      expect(removed.status).toBe(204);
+      const logout = await send(t.server, 'post', '/auth/logout', auth);
+      expect(logout.status).toBe(204);
+      expect(await isAlive(session)).toBe(false);
+
+      const third = await login(t.server, 'bob');
+      const all = await send(t.server, 'post', '/auth/logout-all', {
+        Authorization: bearer(third.accessToken),
+        Origin: EVIL,
+      });
+      expect(all.status).toBe(204);
+      expect(await isAlive(third)).toBe(false);
     });
-    expectError(res, 403, 'Cross-site request refused');
-    expect(await isAlive(session)).toBe(true);
-  });
-
-  it('refuses a cross-site DELETE /auth/sessions/:id', async () => {
-    const victim = await login(t.server, 'alice');
-    const session = await login(t.server, 'alice');
-    const res = await send(t.server, 'delete', `/auth/sessions/${victim.sessionId}`, {
-      ...accessCookie(session),
-      'Sec-Fetch-Site': 'cross-site',
-    });
-    expectError(res, 403, 'Cross-site request refused');
-    expect(await isAlive(victim)).toBe(true);
-  });
-
-  it('accepts a same-origin DELETE /auth/sessions/:id', async () => {
-    const victim = await login(t.server, 'alice');
-    const session = await login(t.server, 'alice');
-    const res = await send(t.server, 'delete', `/auth/sessions/${victim.sessionId}`, {
-      ...accessCookie(session),
-      Origin: OWN_ORIGIN,
-    });
-    expect(res.status).toBe(204);
-    expect(await isAlive(victim)).toBe(false);
-  });
-});
-
-describe('requests that the cross-site check does not apply to', () => {
-  it('answers a cookie-authenticated GET from a foreign Origin', async () => {
-    const session = await login(t.server, 'alice');
-    const res = await send(t.server, 'get', '/me', { ...accessCookie(session), Origin: EVIL });
-    expect(res.status).toBe(200);
   });
 
-  it('accepts Bearer-authenticated writes from a foreign Origin', async () => {
-    const other = await login(t.server, 'alice');
-    const session = await login(t.server, 'alice');
-    const auth = { Authorization: bearer(session.accessToken), Origin: EVIL };
+  describe('CORS (only ALLOWED_ORIGINS, with credentials)', () => {
+    it('lets an allowed origin preflight a credentialed DELETE and read the answers', async () => {
+      const preflight = await send(t.server, 'options', '/auth/sessions/some-id', {
+        Origin: ALLOWED,
+        'Access-Control-Request-Method': 'DELETE',
+        'Access-Control-Request-Headers': 'authorization',
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers).toMatchObject({
+        'access-control-allow-origin': ALLOWED,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'GET,HEAD,POST,DELETE',
+      });
+      expect(preflight.headers['access-control-allow-headers']).toMatch(/^authorization$/i);
 
-    const sessions = await send(t.server, 'get', '/auth/sessions', auth);
-    expect(sessions.status).toBe(200);
-    const removed = await send(t.server, 'delete', `/auth/sessions/${other.sessionId}`, {
-      ...auth,
-      'Sec-Fetch-Site': 'cross-site',
+      const session = await login(t.server, 'alice');
+      const res = await send(t.server, 'get', '/me', { ...accessCookie(session), Origin: ALLOWED });
+      expect(res.status).toBe(200);
+      expect(res.headers['access-control-allow-origin']).toBe(ALLOWED);
+      expect(res.headers['access-control-allow-credentials']).toBe('true');
     });
-    expect(removed.status).toBe(204);
-    const logout = await send(t.server, 'post', '/auth/logout', auth);
-    expect(logout.status).toBe(204);
-    expect(await isAlive(session)).toBe(false);
 
-    const third = await login(t.server, 'bob');
-    const all = await send(t.server, 'post', '/auth/logout-all', {
-      Authorization: bearer(third.accessToken),
-      Origin: EVIL,
-    });
-    expect(all.status).toBe(204);
-    expect(await isAlive(third)).toBe(false);
+    it.each([EVIL, 'null', OWN_ORIGIN])(
+      'gives %s no CORS headers, preflight included',
+      async (origin) => {
+        const session = await login(t.server, 'alice');
+        const responses = [
+          await send(t.server, 'options', '/auth/refresh', {
+            Origin: origin,
+            'Access-Control-Request-Method': 'POST',
+          }),
+          await send(t.server, 'get', '/me', { ...accessCookie(session), Origin: origin }),
+        ];
+        for (const res of responses) {
+          expect(res.headers['access-control-allow-origin']).toBeUndefined();
+          expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+        }
+      },
+    );
   });
 });

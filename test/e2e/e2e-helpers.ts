@@ -1,6 +1,7 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { createSampleApp } from '../../sample-app/bootstrap.js';
+import { HTTP_ADAPTERS, type HttpAdapterName } from '../../sample-app/config.js';
 import request, { type Response } from 'supertest';
 import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 
@@ -15,6 +16,22 @@ export const PASSWORDS: Record<string, string> = {
   bob: 'bob-password-1',
   admin: 'admin-password-1',
 };
+
+/**
+ * The Nest platforms every e2e spec runs on: each wraps its tests in
+ * `describe.each(ADAPTERS)('on %s', (adapter) => …)` and starts its apps with
+ * `HTTP_ADAPTER: adapter`. `E2E_ADAPTERS=fastify` (comma-separated) runs the named ones only.
+ */
+export const ADAPTERS: readonly HttpAdapterName[] = selectAdapters(process.env.E2E_ADAPTERS);
+
+function selectAdapters(list: string | undefined): HttpAdapterName[] {
+  if (!list?.trim()) return [...HTTP_ADAPTERS];
+  return list.split(',').map((entry) => {
+    const name = HTTP_ADAPTERS.find((adapter) => adapter === entry.trim());
+    if (!name) throw new Error(`E2E_ADAPTERS: unknown adapter "${entry.trim()}"`);
+    return name;
+  });
+}
 
 /** The environment of one sample-app instance, with the key prefix it stores under. */
 export type E2eEnv = NodeJS.ProcessEnv & { REDIS_KEY_PREFIX: string };
@@ -67,6 +84,11 @@ export async function startApp(
   logger: LoggerService | false | ['error'] = ['error'],
 ): Promise<TestApp> {
   const app = await createSampleApp(env, { logger });
+  const platform = app.getHttpAdapter().getType();
+  if (env.HTTP_ADAPTER && platform !== env.HTTP_ADAPTER.toLowerCase()) {
+    await app.close();
+    throw new Error(`HTTP_ADAPTER=${env.HTTP_ADAPTER} started the app on ${platform}`);
+  }
   return { app, server: app.getHttpServer() as HttpServer };
 }
 

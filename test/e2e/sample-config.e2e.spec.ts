@@ -9,6 +9,7 @@ import {
 import { deleteByPrefix, createTestClient } from '../support/redis.js';
 import {
   ACCESS_SECRET,
+  ADAPTERS,
   bearer,
   cookieHeader,
   e2eEnv,
@@ -98,6 +99,16 @@ describe('sampleOptionsFromEnv', () => {
     expect(call).toThrow(new RegExp(`^Environment variable ${name} `));
   });
 
+  it('reads HTTP_ADAPTER in any case, express by default', () => {
+    expect(sampleOptionsFromEnv(SECRETS).httpAdapter).toBe('express');
+    expect(sampleOptionsFromEnv({ ...SECRETS, HTTP_ADAPTER: 'Fastify' }).httpAdapter).toBe(
+      'fastify',
+    );
+    expect(sampleOptionsFromEnv({ ...SECRETS, HTTP_ADAPTER: ' express ' }).httpAdapter).toBe(
+      'express',
+    );
+  });
+
   it('reads REDIS_CLUSTER_NODES as Redis Cluster seeds, with the key prefix, and logs them', () => {
     const { session, notices } = sampleOptionsFromEnv({
       ...SECRETS,
@@ -169,9 +180,9 @@ describe('sampleOptionsFromEnv', () => {
     const a = sampleOptionsFromEnv({});
     const b = sampleOptionsFromEnv({});
     const secrets = [
-      a.session.accessToken.secret,
+      a.session.accessToken.secret!,
       a.session.refreshToken.secret,
-      b.session.accessToken.secret,
+      b.session.accessToken.secret!,
     ];
     for (const secret of secrets) expect(Buffer.byteLength(secret)).toBe(48);
     expect(new Set(secrets.map((s) => Buffer.from(s).toString('hex'))).size).toBe(3);
@@ -186,16 +197,19 @@ describe('sampleOptionsFromEnv', () => {
   });
 });
 
-describe('createSampleApp', () => {
+describe.each(ADAPTERS)('createSampleApp on %s', (adapter) => {
   it('rejects a bad environment with the error naming the variable (no abort)', async () => {
     await expect(
-      createSampleApp({ ...SECRETS, ACCESS_TTL: 'soon' }, { logger: false }),
+      createSampleApp({ ...SECRETS, HTTP_ADAPTER: adapter, ACCESS_TTL: 'soon' }, { logger: false }),
     ).rejects.toThrow(/^Environment variable ACCESS_TTL /);
   });
 
   it('runs on the in-memory repository without REDIS_URL, and logs so without printing secrets', async () => {
     const logger = new MemoryLogger();
-    const app = await createSampleApp({ RATE_LIMIT_PER_MINUTE: '0' }, { logger });
+    const app = await createSampleApp(
+      { HTTP_ADAPTER: adapter, RATE_LIMIT_PER_MINUTE: '0' },
+      { logger },
+    );
     try {
       const server = app.getHttpServer() as Parameters<typeof request>[0];
       const session = await login(server, 'alice');
@@ -211,7 +225,7 @@ describe('createSampleApp', () => {
       expect(log).toMatch(/ACCESS_SECRET is not set/);
       expect(log).toMatch(/REFRESH_SECRET is not set/);
       const { session: options } = app.get<SampleConfig>(SAMPLE_CONFIG);
-      for (const secret of [options.accessToken.secret, options.refreshToken.secret]) {
+      for (const secret of [options.accessToken.secret!, options.refreshToken.secret]) {
         const bytes = Buffer.from(secret);
         for (const form of ['base64', 'base64url', 'hex', 'latin1'] as const) {
           expect(log).not.toContain(bytes.toString(form).slice(0, 16));
@@ -225,8 +239,20 @@ describe('createSampleApp', () => {
     }
   });
 
+  it('runs on the platform that HTTP_ADAPTER names', async () => {
+    const app = await createSampleApp(
+      { HTTP_ADAPTER: adapter, RATE_LIMIT_PER_MINUTE: '0' },
+      { logger: false },
+    );
+    try {
+      expect(app.getHttpAdapter().getType()).toBe(adapter);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('drops the Secure attribute with COOKIE_SECURE=false and keeps the others', async () => {
-    const env = e2eEnv('e2e-cookie-insecure', { COOKIE_SECURE: 'false' });
+    const env = e2eEnv('e2e-cookie-insecure', { HTTP_ADAPTER: adapter, COOKIE_SECURE: 'false' });
     const { app, server } = await startApp(env);
     const redis = createTestClient();
     try {

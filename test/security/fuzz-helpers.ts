@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runInThisContext } from 'node:vm';
@@ -80,9 +80,15 @@ export interface FuzzApp extends TestApp {
   close(): Promise<void>;
 }
 
-/** Starts the sample app for one fuzz file (own key prefix, no rate limit) on a free port. */
-export async function startFuzzApp(name: string): Promise<FuzzApp> {
-  const env = e2eEnv(name);
+/**
+ * Starts the sample app for one fuzz file (own key prefix, no rate limit) on a free port, with
+ * `overrides` in its environment (`HTTP_ADAPTER`, say).
+ */
+export async function startFuzzApp(
+  name: string,
+  overrides: Record<string, string> = {},
+): Promise<FuzzApp> {
+  const env = e2eEnv(name, overrides);
   const logger = new MemoryLogger();
   const t = await startApp(env, logger);
   await t.app.listen(0, '127.0.0.1');
@@ -834,11 +840,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The kid the module derives for the access secret (README, "Keys and JWKS"). */
+const ACCESS_KID = createHash('sha256')
+  .update('nest-redis-sessions hmac kid\0')
+  .update(ACCESS_SECRET)
+  .digest('base64url')
+  .slice(0, 16);
+
 /**
  * The README's rules for an access token whose signature is right (HS256 with the access key):
- * header exactly `{ alg: 'HS256', typ: 'at+jwt' }`; payload an object whose `exp` (integer,
- * future), `iat` (integer, not future), `sub`, `sid` (a live session of `sub`), `jti` (43
- * base64url characters) and `type: 'access'` are present and well-typed; `nbf`, when present, a
+ * header exactly `{ alg: 'HS256', typ: 'at+jwt' }` plus at most the access key's own `kid`;
+ * payload an object whose `exp` (integer, future), `iat` (integer, not future), `sub`, `sid` (a
+ * live session of `sub`), `jti` (43 base64url characters) and `type: 'access'` are present and well-typed; `nbf`, when present, a
  * number not in the future; `role` a string when present; no claim but the registered ones (the
  * sample app has no custom claims); at most 4096 characters. `live` maps live session ids to
  * their user ids.
@@ -847,7 +860,10 @@ export function accessVerdict(jwt: ForgedJwt, live: ReadonlyMap<string, string>)
   if (jwt.token.length > 4096) return 'reject';
   const header = modelHeader(jwt);
   if (!isPlainObject(header) || header.alg !== 'HS256' || header.typ !== 'at+jwt') return 'reject';
-  if (Object.keys(header).some((key) => key !== 'alg' && key !== 'typ')) return 'reject';
+  if (Object.keys(header).some((key) => key !== 'alg' && key !== 'typ' && key !== 'kid')) {
+    return 'reject';
+  }
+  if (Object.hasOwn(header, 'kid') && header.kid !== ACCESS_KID) return 'reject';
   let payload: unknown;
   try {
     payload = JSON.parse(jwt.payloadText);

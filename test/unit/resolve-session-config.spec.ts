@@ -507,9 +507,9 @@ describe('resolveSessionConfig', () => {
         valid({ accessToken: { secret: randomText(40), previousSecrets: [previous] } }),
       );
       expect(config.access.verifyKeys).toHaveLength(2);
-      expect(config.access.verifyKeys[0]).toBe(config.access.key);
-      expect(config.access.verifyKeys[1].export().toString()).toBe(previous);
-      expect(config.refresh.verifyKeys).toEqual([config.refresh.key]);
+      expect(config.access.verifyKeys[0].key).toBe(config.access.key);
+      expect(config.access.verifyKeys[1].key.export().toString()).toBe(previous);
+      expect(config.refresh.verifyKeys.map((entry) => entry.key)).toEqual([config.refresh.key]);
     });
   });
 

@@ -272,13 +272,33 @@ describe('TokenService', () => {
       expect(configured.verifyRefresh(token).userId).toBe(USER);
     });
 
-    it('writes exactly {alg, typ} headers: at+jwt for access, JWT for refresh', () => {
+    it('writes exactly {alg, typ, kid} headers: at+jwt for access, JWT for refresh', () => {
       const now = Date.now();
       const sessionId = newSessionId(USER);
       const access = tokens.signAccess({ userId: USER, sessionId, claims: {} }, now, now + 1e9);
       const refresh = tokens.signRefresh(USER, sessionId, randomId(), now, now + 1e9);
-      expect(decode(access.token).header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
-      expect(decode(refresh.token).header).toEqual({ alg: 'HS256', typ: 'JWT' });
+      const kid = expect.stringMatching(/^[A-Za-z0-9_-]{16}$/);
+      expect(decode(access.token).header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid });
+      expect(decode(refresh.token).header).toEqual({ alg: 'HS256', typ: 'JWT', kid });
+      expect(decode(access.token).header.kid).not.toBe(decode(refresh.token).header.kid);
+    });
+
+    it('derives a stable kid from each secret, the same after a move to previousSecrets', () => {
+      const now = Date.now();
+      const sessionId = newSessionId(USER);
+      const sign = (t: TokenService) =>
+        decode(t.signAccess({ userId: USER, sessionId, claims: {} }, now, now + 1e9).token).header
+          .kid;
+      const other = randomText(48);
+      expect(sign(service())).toBe(sign(service()));
+      expect(sign(service())).not.toBe(
+        sign(service({ accessToken: { secret: other, previousSecrets: [ACCESS_SECRET] } })),
+      );
+      const old = tokens.signAccess({ userId: USER, sessionId, claims: {} }, now, now + 1e9);
+      const rotated = service({ accessToken: { secret: other, previousSecrets: [ACCESS_SECRET] } });
+      expect(rotated.verifyAccess(old.token).sessionId).toBe(sessionId);
+      // The kid is no spelling of the secret.
+      expect(ACCESS_SECRET).not.toContain(String(decode(old.token).header.kid));
     });
 
     it('signs with the configured algorithm', () => {
@@ -290,8 +310,8 @@ describe('TokenService', () => {
       const sessionId = newSessionId(USER);
       const access = strong.signAccess({ userId: USER, sessionId, claims: {} }, now, now + 1e9);
       const refresh = strong.signRefresh(USER, sessionId, randomId(), now, now + 1e9);
-      expect(decode(access.token).header).toEqual({ alg: 'HS512', typ: 'at+jwt' });
-      expect(decode(refresh.token).header).toEqual({ alg: 'HS384', typ: 'JWT' });
+      expect(decode(access.token).header).toMatchObject({ alg: 'HS512', typ: 'at+jwt' });
+      expect(decode(refresh.token).header).toMatchObject({ alg: 'HS384', typ: 'JWT' });
       expect(strong.verifyAccess(access.token).sessionId).toBe(sessionId);
       expect(strong.verifyRefresh(refresh.token).sessionId).toBe(sessionId);
     });
@@ -300,7 +320,7 @@ describe('TokenService', () => {
       const { secretOrKeyProvider, options } = configured.accessVerification();
       const provided: unknown[] = [];
       const objectPayload = Buffer.from('{"sub":"x"}').toString('base64url');
-      secretOrKeyProvider({}, `e30.${objectPayload}.sig`, (error, key) =>
+      secretOrKeyProvider({}, `${b64({ alg: 'HS256' })}.${objectPayload}.sig`, (error, key) =>
         provided.push(error, key),
       );
       expect(provided[0]).toBeNull();
