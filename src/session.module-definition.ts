@@ -18,6 +18,10 @@ function controllers(extras: SessionModuleExtras): Type[] {
   ];
 }
 
+function pickExtras({ isGlobal, routes, jwks }: SessionModuleExtras): SessionModuleExtras {
+  return { isGlobal, routes, jwks };
+}
+
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<SessionModuleOptions>()
     .setClassMethodName('forRoot')
@@ -25,6 +29,10 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
       ...definition,
       global: extras.isGlobal,
       controllers: controllers(extras),
-      providers: [...(definition.providers ?? []), { provide: SESSION_EXTRAS, useValue: extras }],
+      // Only the extras: for forRoot() Nest passes the whole options object here, secrets included.
+      providers: [
+        ...(definition.providers ?? []),
+        { provide: SESSION_EXTRAS, useValue: pickExtras(extras) },
+      ],
     }))
     .build();

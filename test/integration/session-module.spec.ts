@@ -14,7 +14,7 @@ import {
   SessionService,
   type CurrentUserInfo,
 } from 'nest-redis-sessions';
-import { SESSION_REDIS } from '../../src/session.constants.js';
+import { SESSION_EXTRAS, SESSION_REDIS } from '../../src/session.constants.js';
 import { deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import {
   ACCESS_SECRET,
@@ -168,6 +168,23 @@ describe('SessionModule configuration', () => {
     try {
       await request(app.getHttpServer()).post('/auth/refresh').expect(404);
       await request(app.getHttpServer()).get('/auth/sessions').expect(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps the secrets out of the extras provider (forRoot passes the whole options there)', async () => {
+    const app = await compile([
+      SessionModule.forRoot({
+        ...testOptions({ repository: new MemorySessionRepository() }),
+        routes: { prefix: 'auth' },
+      }),
+    ]);
+    try {
+      const extras: unknown = app.get(SESSION_EXTRAS);
+      expect(Object.keys(extras as object).sort()).toEqual(['isGlobal', 'jwks', 'routes']);
+      expect(JSON.stringify(extras)).not.toContain(ACCESS_SECRET);
+      expect(JSON.stringify(extras)).not.toContain(REFRESH_SECRET);
     } finally {
       await app.close();
     }
