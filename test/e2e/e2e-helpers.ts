@@ -4,6 +4,7 @@ import { createSampleApp } from '../../sample-app/bootstrap.js';
 import { HTTP_ADAPTERS, type HttpAdapterName } from '../../sample-app/config.js';
 import request, { type Response } from 'supertest';
 import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
+import { startSampleProcess, type SampleProcess } from '../support/sample-process.js';
 
 /** What supertest's `request()` accepts: the app's HTTP server. */
 export type HttpServer = Parameters<typeof request>[0];
@@ -193,6 +194,41 @@ export function useSampleApp(
     },
     get redis() {
       return started(redis, 'Redis client');
+    },
+  };
+}
+
+/** A sample app of `useSampleProcess`: its URL once `beforeAll` started it. */
+export interface SampleProcessApp {
+  readonly url: string;
+}
+
+/**
+ * The built sample app in a process of its own (for what cannot load in jest's ESM runtime, such
+ * as @nestjs/throttler) on `e2eEnv(name, overrides)`, for the tests of the enclosing block:
+ * `beforeAll` starts it, `afterAll` stops it and deletes the keys under its prefix.
+ */
+export function useSampleProcess(
+  name: string,
+  overrides: Record<string, string> = {},
+): SampleProcessApp {
+  const env = e2eEnv(name, overrides) as Record<string, string>;
+  let sample: SampleProcess | undefined;
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    sample = await startSampleProcess(env);
+    redis = createTestClient();
+  });
+  afterAll(async () => {
+    await sample?.stop();
+    if (redis) {
+      await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
+      await redis.quit();
+    }
+  });
+  return {
+    get url() {
+      return started(sample, 'sample process').url;
     },
   };
 }

@@ -1,11 +1,8 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
-import { Module, UseGuards, type INestApplication, type LoggerService } from '@nestjs/common';
+import { UseGuards, type INestApplication } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Field, GraphQLModule, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { Test } from '@nestjs/testing';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
 import {
   AccessGuard,
@@ -15,14 +12,12 @@ import {
   Roles,
   RolesGuard,
   SafeErrorFilter,
-  SessionModule,
   SessionService,
   type CurrentUserInfo,
   type SessionPrincipal,
 } from 'nest-redis-sessions';
 import { ApolloDriver } from '@nestjs/apollo';
-import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
-import { TestAppController, testOptions } from '../support/session-app.js';
+import { listenTestApp, type ListeningApp, type LoggedIn } from '../support/listening-app.js';
 
 @ObjectType()
 class Me {
@@ -65,19 +60,6 @@ class SessionResolver {
   }
 }
 
-class MemoryLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.lines.push(String(message), ...rest.map(String));
-  }
-  warn(message: unknown): void {
-    this.lines.push(String(message));
-  }
-}
-
 interface GqlError {
   message: string;
   extensions?: { code?: string; originalError?: unknown };
@@ -90,68 +72,33 @@ interface GqlBody {
 const ORIGIN_FOREIGN = 'https://evil.example';
 const ORIGIN_ALLOWED = 'https://app.example';
 
-const prefix = uniquePrefix('e2e-graphql');
-const logger = new MemoryLogger();
+let suite: ListeningApp;
 let app: INestApplication;
 let server: http.Server;
 let port: number;
-let redis: Redis;
-const handedOut: string[] = [];
 
 beforeAll(async () => {
-  redis = createTestClient();
-  @Module({
+  suite = await listenTestApp({
+    name: 'e2e-graphql',
+    options: { allowedOrigins: [ORIGIN_ALLOWED] },
     imports: [
-      SessionModule.forRoot(
-        testOptions({
-          redis: { url: redisUrl(), keyPrefix: prefix },
-          allowedOrigins: [ORIGIN_ALLOWED],
-        }),
-      ),
       GraphQLModule.forRoot<ApolloDriverConfig>({
         driver: ApolloDriver,
         autoSchemaFile: true,
         graphiql: false,
       }),
     ],
-    controllers: [TestAppController],
     providers: [SessionResolver, { provide: APP_FILTER, useClass: SafeErrorFilter }],
-  })
-  class GraphqlAppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [GraphqlAppModule] }).compile();
-  app = moduleRef.createNestApplication({ logger });
-  await app.listen(0, '127.0.0.1');
-  server = app.getHttpServer() as http.Server;
-  port = (server.address() as AddressInfo).port;
+  });
+  ({ app, server, port } = suite);
 });
 
 afterAll(async () => {
-  await app?.close();
-  // No token the suite handed out or sent ever reaches the log.
-  const log = logger.lines.join('\n');
-  for (const token of handedOut) expect(log).not.toContain(token);
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
+  await suite?.close();
 });
 
-interface LoggedIn {
-  accessToken: string;
-  sessionId: string;
-  cookie: string;
-}
-
-async function login(user: string, role?: string): Promise<LoggedIn> {
-  const res = await request(server)
-    .post('/login')
-    .query(role ? { user, role } : { user });
-  expect(res.status).toBe(201);
-  const body = res.body as { accessToken: string; refreshToken: string; sessionId: string };
-  handedOut.push(body.accessToken, body.refreshToken);
-  return {
-    accessToken: body.accessToken,
-    sessionId: body.sessionId,
-    cookie: `access_token=${body.accessToken}`,
-  };
+function login(user: string, role?: string): Promise<LoggedIn> {
+  return suite.login(user, role);
 }
 
 function gql(query: string): request.Test {

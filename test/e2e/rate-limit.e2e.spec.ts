@@ -1,26 +1,10 @@
-import type { Redis } from 'ioredis';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
-import { startSampleProcess, type SampleProcess } from '../support/sample-process.js';
-import { ADAPTERS, e2eEnv } from './e2e-helpers.js';
+import { ADAPTERS, useSampleProcess } from './e2e-helpers.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
-  /** The built app in its own process: @nestjs/throttler cannot load in jest's ESM runtime. */
   describe('rate limiting of login and refresh (RATE_LIMIT_PER_MINUTE=3)', () => {
-    const env = e2eEnv('e2e-rate-limit', {
+    const app = useSampleProcess('e2e-rate-limit', {
       HTTP_ADAPTER: adapter,
       RATE_LIMIT_PER_MINUTE: '3',
-    }) as Record<string, string>;
-    let app: SampleProcess;
-    let redis: Redis;
-
-    beforeAll(async () => {
-      app = await startSampleProcess(env);
-      redis = createTestClient();
-    });
-    afterAll(async () => {
-      await app?.stop();
-      await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-      await redis.quit();
     });
 
     const post = (path: string, init: RequestInit = {}) =>

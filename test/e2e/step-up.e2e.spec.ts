@@ -1,17 +1,14 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { SessionRepository } from 'nest-redis-sessions';
-import { createTestClient, deleteByPrefix } from '../support/redis.js';
-import { startSampleProcess, type SampleProcess } from '../support/sample-process.js';
 import {
   ADAPTERS,
   PASSWORDS,
   bearer,
   cookieHeader,
-  e2eEnv,
   expectError,
   login,
   useSampleApp,
+  useSampleProcess,
   type LoggedIn,
 } from './e2e-helpers.js';
 
@@ -156,23 +153,10 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
     });
   });
 
-  /** The built app in its own process: @nestjs/throttler cannot load in jest's ESM runtime. */
   describe('rate limiting of POST /auth/reauth (RATE_LIMIT_PER_MINUTE=3)', () => {
-    const env = e2eEnv('e2e-reauth-limit', {
+    const app = useSampleProcess('e2e-reauth-limit', {
       HTTP_ADAPTER: adapter,
       RATE_LIMIT_PER_MINUTE: '3',
-    }) as Record<string, string>;
-    let app: SampleProcess;
-    let redis: Redis;
-
-    beforeAll(async () => {
-      app = await startSampleProcess(env);
-      redis = createTestClient();
-    });
-    afterAll(async () => {
-      await app?.stop();
-      await deleteByPrefix(redis, env.REDIS_KEY_PREFIX);
-      await redis.quit();
     });
 
     it('answers the 4th password guess of a minute with 429, the right password included', async () => {

@@ -1,24 +1,17 @@
 import type { IncomingMessage } from 'node:http';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Module, UseFilters, UseGuards, type INestApplication } from '@nestjs/common';
+import { UseFilters, UseGuards, type INestApplication } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { Test } from '@nestjs/testing';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
-import type { Redis } from 'ioredis';
-import request from 'supertest';
 import WebSocket from 'ws';
 import {
   AccessGuard,
   CurrentSession,
   SafeErrorFilter,
-  SessionModule,
   SessionService,
   WsSessionService,
   type SessionPrincipal,
 } from 'nest-redis-sessions';
-import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
-import { TestAppController, testOptions } from '../support/session-app.js';
+import { listenTestApp, type ListeningApp, type LoggedIn } from '../support/listening-app.js';
 
 /** The `ws` gateway of the README: `ws` does not keep the upgrade request, so it is handed over. */
 @WebSocketGateway({ path: '/ws' })
@@ -37,29 +30,19 @@ class PlainGateway implements OnGatewayConnection {
   }
 }
 
-const prefix = uniquePrefix('e2e-websocket-ws');
+let suite: ListeningApp;
 let app: INestApplication;
-let server: http.Server;
 let wsUrl: string;
-let redis: Redis;
 const sockets: WebSocket[] = [];
 
 beforeAll(async () => {
-  redis = createTestClient();
-  @Module({
-    imports: [
-      SessionModule.forRoot(testOptions({ redis: { url: redisUrl(), keyPrefix: prefix } })),
-    ],
-    controllers: [TestAppController],
+  suite = await listenTestApp({
+    name: 'e2e-websocket-ws',
     providers: [PlainGateway],
-  })
-  class PlainWsAppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [PlainWsAppModule] }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  app.useWebSocketAdapter(new WsAdapter(app));
-  await app.listen(0, '127.0.0.1');
-  server = app.getHttpServer() as http.Server;
-  wsUrl = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
+    configure: (nest) => nest.useWebSocketAdapter(new WsAdapter(nest)),
+  });
+  app = suite.app;
+  wsUrl = `ws://127.0.0.1:${suite.port}/ws`;
 });
 
 afterEach(() => {
@@ -67,15 +50,11 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
+  await suite?.close();
 });
 
-async function login(user: string): Promise<{ accessToken: string; sessionId: string }> {
-  const res = await request(server).post('/login').query({ user });
-  expect(res.status).toBe(201);
-  return res.body as { accessToken: string; sessionId: string };
+function login(user: string): Promise<LoggedIn> {
+  return suite.login(user);
 }
 
 /** A `ws` client; resolves once open, with every message it receives collected. */

@@ -1,18 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type http from 'node:http';
-import {
-  Module,
-  UseFilters,
-  UseGuards,
-  type INestApplication,
-  type LoggerService,
-} from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { UseFilters, UseGuards, type INestApplication } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
-import type { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
-import request from 'supertest';
 import {
   AccessGuard,
   CurrentSession,
@@ -20,15 +9,13 @@ import {
   Roles,
   RolesGuard,
   SafeErrorFilter,
-  SessionModule,
   SessionService,
   WsSessionService,
   type CurrentUserInfo,
   type SessionPrincipal,
   type SocketErrorBody,
 } from 'nest-redis-sessions';
-import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
-import { TestAppController, testOptions } from '../support/session-app.js';
+import { listenTestApp, type ListeningApp, type LoggedIn } from '../support/listening-app.js';
 
 /** The gateway of the README: the handshake is checked by the middleware, every message by the guard. */
 @WebSocketGateway()
@@ -67,51 +54,22 @@ class GuardOnlyGateway {
   }
 }
 
-class MemoryLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.lines.push(String(message), ...rest.map(String));
-  }
-  warn(message: unknown): void {
-    this.lines.push(String(message));
-  }
-}
-
 const ORIGIN_FOREIGN = 'https://evil.example';
 const ORIGIN_ALLOWED = 'https://app.example';
 
-const prefix = uniquePrefix('e2e-websocket');
-const logger = new MemoryLogger();
+let suite: ListeningApp;
 let app: INestApplication;
-let server: http.Server;
 let baseUrl: string;
-let redis: Redis;
-const handedOut: string[] = [];
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  redis = createTestClient();
-  @Module({
-    imports: [
-      SessionModule.forRoot(
-        testOptions({
-          redis: { url: redisUrl(), keyPrefix: prefix },
-          allowedOrigins: [ORIGIN_ALLOWED],
-        }),
-      ),
-    ],
-    controllers: [TestAppController],
+  suite = await listenTestApp({
+    name: 'e2e-websocket',
+    options: { allowedOrigins: [ORIGIN_ALLOWED] },
     providers: [ChatGateway, GuardOnlyGateway],
-  })
-  class WebSocketAppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [WebSocketAppModule] }).compile();
-  app = moduleRef.createNestApplication({ logger });
-  await app.listen(0, '127.0.0.1');
-  server = app.getHttpServer() as http.Server;
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  app = suite.app;
+  baseUrl = `http://127.0.0.1:${suite.port}`;
 });
 
 afterEach(() => {
@@ -119,31 +77,11 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  const log = logger.lines.join('\n');
-  for (const token of handedOut) expect(log).not.toContain(token);
-  await deleteByPrefix(redis, prefix);
-  await redis.quit();
+  await suite?.close();
 });
 
-interface LoggedIn {
-  accessToken: string;
-  sessionId: string;
-  cookie: string;
-}
-
-async function login(user: string, role?: string): Promise<LoggedIn> {
-  const res = await request(server)
-    .post('/login')
-    .query(role ? { user, role } : { user });
-  expect(res.status).toBe(201);
-  const body = res.body as { accessToken: string; refreshToken: string; sessionId: string };
-  handedOut.push(body.accessToken, body.refreshToken);
-  return {
-    accessToken: body.accessToken,
-    sessionId: body.sessionId,
-    cookie: `access_token=${body.accessToken}`,
-  };
+function login(user: string, role?: string): Promise<LoggedIn> {
+  return suite.login(user, role);
 }
 
 type Headers = Record<string, string | string[] | undefined>;

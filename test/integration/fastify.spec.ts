@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { Controller, Get, Post, Res, UseGuards, type INestApplication } from '@nestjs/common';
+import { Controller, Post, Res, type INestApplication } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -8,24 +8,13 @@ import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import {
-  CurrentSession,
   MemorySessionRepository,
-  PassportAccessGuard,
   SafeErrorFilter,
   SessionModule,
   SessionService,
-  type SessionPrincipal,
 } from 'nest-redis-sessions';
 import { cookieHeader, testOptions, TestAppController } from '../support/session-app.js';
-
-@Controller('passport')
-@UseGuards(PassportAccessGuard)
-class PassportController {
-  @Get('me')
-  me(@CurrentSession() session: SessionPrincipal) {
-    return { userId: session.userId, sessionId: session.sessionId };
-  }
-}
+import { PassportTestController } from '../support/passport-test.controller.js';
 
 /** A login that also sets a cookie of the app's own through @fastify/cookie's `setCookie`. */
 @Controller('themed')
@@ -45,7 +34,7 @@ async function createFastifyApp(withCookiePlugin: boolean): Promise<NestFastifyA
     imports: [SessionModule.forRoot(testOptions({ repository: new MemorySessionRepository() }))],
     controllers: [
       TestAppController,
-      PassportController,
+      PassportTestController,
       ...(withCookiePlugin ? [ThemedLoginController] : []),
     ],
     providers: [{ provide: APP_FILTER, useClass: SafeErrorFilter }],

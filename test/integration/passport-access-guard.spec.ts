@@ -1,30 +1,10 @@
-import { Controller, Get, Module, Post, UseGuards, type INestApplication } from '@nestjs/common';
+import { Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import {
-  CurrentSession,
-  MemorySessionRepository,
-  PassportAccessGuard,
-  SessionModule,
-  SessionService,
-  type SessionPrincipal,
-} from 'nest-redis-sessions';
+import { MemorySessionRepository, SessionModule, SessionService } from 'nest-redis-sessions';
 import { ACCESS_SECRET, testOptions } from '../support/session-app.js';
-
-@Controller('passport')
-@UseGuards(PassportAccessGuard)
-class PassportController {
-  @Get('me')
-  me(@CurrentSession() session: SessionPrincipal) {
-    return { userId: session.userId, sessionId: session.sessionId };
-  }
-
-  @Post('write')
-  write() {
-    return { ok: true };
-  }
-}
+import { PassportTestController } from '../support/passport-test.controller.js';
 
 /** The passport-jwt path gives the same answers as AccessGuard (kept for apps that compose it). */
 describe('PassportAccessGuard', () => {
@@ -34,7 +14,7 @@ describe('PassportAccessGuard', () => {
   beforeAll(async () => {
     @Module({
       imports: [SessionModule.forRoot(testOptions({ repository: new MemorySessionRepository() }))],
-      controllers: [PassportController],
+      controllers: [PassportTestController],
     })
     class PassportModule {}
     const moduleRef = await Test.createTestingModule({ imports: [PassportModule] }).compile();

@@ -1,24 +1,24 @@
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
 import type { LoggedIn } from '../e2e/e2e-helpers.js';
 import {
   SECRET,
   TYP,
   claimsOf,
   currentJti,
+  ed25519,
   ensureLive,
   expectAccessAccepted,
   expectAccessRefused,
   expectRefreshRefused,
   forge,
   hmac,
+  jwkOf,
   mint,
   send,
+  useKeyServer,
   useSampleApp,
   type Claims,
   type Header,
-  type Signer,
 } from './security-helpers.js';
 
 const target = useSampleApp('algorithm');
@@ -30,35 +30,14 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const ed = generateKeyPairSync('ed25519');
 
-/** A server that would hand out the attacker's keys, counting every request it gets. */
-const keyServerHits: string[] = [];
-const keyServer = http.createServer((req, res) => {
-  keyServerHits.push(`${req.method ?? '?'} ${req.url ?? '?'}`);
-  res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify({ keys: [{ ...jwkOf(rsa.publicKey), kid: 'attacker', use: 'sig' }] }));
-});
-let keyServerUrl = '';
+const keyServer = useKeyServer(() => ({
+  keys: [{ ...jwkOf(rsa.publicKey), kid: 'attacker', use: 'sig' }],
+}));
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
-  keyServerUrl = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}`;
-});
 beforeEach(async () => {
   alice = await ensureLive(target, alice, 'alice');
   bob = await ensureLive(target, bob, 'bob');
 });
-afterAll(async () => {
-  await new Promise<void>((resolve) => keyServer.close(() => resolve()));
-});
-
-function jwkOf(key: KeyObject): Record<string, unknown> {
-  return key.export({ format: 'jwk' }) as Record<string, unknown>;
-}
-
-/** An EdDSA (Ed25519) signer by hand: jsonwebtoken does not sign EdDSA. */
-function ed25519(privateKey: KeyObject): Signer {
-  return (input) => sign(null, Buffer.from(input), privateKey).toString('base64url');
-}
 
 function accessClaims(): Claims {
   return claimsOf(alice.accessToken);
@@ -147,8 +126,8 @@ describe('algorithm: key-selecting headers are never followed', () => {
   it('refuses jku and x5u headers and never fetches their URLs', async () => {
     const claims = accessClaims();
     const urls = {
-      jku: `${keyServerUrl}/.well-known/jwks.json`,
-      x5u: `${keyServerUrl}/cert.pem`,
+      jku: `${keyServer.url}/.well-known/jwks.json`,
+      x5u: `${keyServer.url}/cert.pem`,
     };
     for (const [field, url] of Object.entries(urls)) {
       const extra = { [field]: url, kid: 'attacker' };
@@ -165,7 +144,7 @@ describe('algorithm: key-selecting headers are never followed', () => {
     }
     // One more round trip through the app, so that any fetch it had started would have arrived.
     expect((await send(target, 'get', '/public')).status).toBe(200);
-    expect(keyServerHits).toEqual([]);
+    expect(keyServer.hits).toEqual([]);
   });
 
   it('refuses a kid that points at a file (path traversal), with the empty key and the real one', async () => {
@@ -203,6 +182,6 @@ describe('algorithm: key-selecting headers are never followed', () => {
 
   it('still accepts the genuine tokens after all of the above', async () => {
     await expectAccessAccepted(target, alice.accessToken, 'alice');
-    expect(keyServerHits).toEqual([]);
+    expect(keyServer.hits).toEqual([]);
   });
 });

@@ -1,6 +1,4 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LoggedIn } from '../e2e/e2e-helpers.js';
 import {
   SECRET,
@@ -8,6 +6,7 @@ import {
   b64url,
   claimsOf,
   currentJti,
+  ed25519,
   ensureLive,
   expectAccessAccepted,
   expectAccessRefused,
@@ -15,10 +14,12 @@ import {
   forge,
   headerOf,
   hmac,
+  jwkOf,
   mint,
   rememberSecret,
   replaceSegment,
   send,
+  useKeyServer,
   useSampleApp,
   type Claims,
   type Header,
@@ -49,41 +50,20 @@ const attacker = {
   rsa: generateKeyPairSync('rsa', { modulusLength: 2048 }),
 };
 
-/** A server that would hand out the attacker's keys, counting every request it gets. */
-const keyServerHits: string[] = [];
-const keyServer = http.createServer((req, res) => {
-  keyServerHits.push(`${req.method ?? '?'} ${req.url ?? '?'}`);
-  res.setHeader('Content-Type', 'application/json');
-  res.end(
-    JSON.stringify({ keys: [{ ...jwkOf(attacker.ed.publicKey), kid: ownKid(), use: 'sig' }] }),
-  );
-});
-let keyServerUrl = '';
+/** A server that would hand out the attacker's key under the app's own kid. */
+const keyServer = useKeyServer(() => ({
+  keys: [{ ...jwkOf(attacker.ed.publicKey), kid: ownKid(), use: 'sig' }],
+}));
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
-  keyServerUrl = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}`;
-});
 beforeEach(async () => {
   alice = await ensureLive(target, alice, 'alice');
   bob = await ensureLive(target, bob, 'bob');
 });
-afterAll(async () => {
-  await new Promise<void>((resolve) => keyServer.close(() => resolve()));
-});
-
-function jwkOf(key: KeyObject): Record<string, unknown> {
-  return key.export({ format: 'jwk' }) as Record<string, unknown>;
-}
 
 /** The RFC 7638 thumbprint of the app's public key: the kid of its tokens. */
 function ownKid(): string {
   const { crv, kty, x } = jwkOf(own.publicKey);
   return createHash('sha256').update(JSON.stringify({ crv, kty, x })).digest('base64url');
-}
-
-function ed25519(privateKey: KeyObject): Signer {
-  return (input) => sign(null, Buffer.from(input), privateKey).toString('base64url');
 }
 
 function es256(privateKey: KeyObject): Signer {
@@ -277,8 +257,8 @@ describe('keys: headers that carry or point at keys are never followed', () => {
   it('refuses jwk, jku, x5u, x5c and x5t even on a token the real key signed', async () => {
     const extras: Header[] = [
       { jwk: jwkOf(own.publicKey) },
-      { jku: `${keyServerUrl}/.well-known/jwks.json` },
-      { x5u: `${keyServerUrl}/cert.pem` },
+      { jku: `${keyServer.url}/.well-known/jwks.json` },
+      { x5u: `${keyServer.url}/cert.pem` },
       { x5c: ['MIIBszCCAVmgAwIBAgIUQ2F0dGFja2VyLWNlcnQ='] },
       { x5t: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA' },
       { crit: ['kid'] },
@@ -292,7 +272,7 @@ describe('keys: headers that carry or point at keys are never followed', () => {
   it('never fetches a jku or x5u of a token signed by the attacker', async () => {
     const claims = accessClaims();
     for (const field of ['jku', 'x5u']) {
-      const header = edHeader({ [field]: `${keyServerUrl}/.well-known/jwks.json` });
+      const header = edHeader({ [field]: `${keyServer.url}/.well-known/jwks.json` });
       await expectAccessRefused(
         target,
         forge(header, claims, ed25519(attacker.ed.privateKey)),
@@ -300,7 +280,7 @@ describe('keys: headers that carry or point at keys are never followed', () => {
       );
     }
     expect((await send(target, 'get', '/public')).status).toBe(200);
-    expect(keyServerHits).toEqual([]);
+    expect(keyServer.hits).toEqual([]);
   });
 });
 
@@ -329,6 +309,6 @@ describe('keys: the JWKS', () => {
 
   it('still accepts the genuine tokens after all of the above', async () => {
     await expectAccessAccepted(target, alice.accessToken, 'alice');
-    expect(keyServerHits).toEqual([]);
+    expect(keyServer.hits).toEqual([]);
   });
 });

@@ -10,8 +10,7 @@ import {
   decodeJwt,
   forgeJwt,
   forgedJwt,
-  fuzzParams,
-  fuzzTimeout,
+  itHolds,
   headerText,
   loggedErrors,
   mutatedToken,
@@ -118,6 +117,20 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
     return res;
   }
 
+  /**
+   * A fuzz test of `expectAnswer` on every route with the `Authorization` values of the arbitrary
+   * that `build()` makes when the test runs (after `beforeAll`), genuine access tokens left out.
+   */
+  function itAnswers(title: string, numRuns: number, build: () => fc.Arbitrary<string>): void {
+    itHolds(title, numRuns, () => ({
+      cases: fc.tuple(
+        fc.constantFrom(...ROUTES),
+        build().filter((value) => !presentsGenuine(value)),
+      ),
+      check: ([route, authorization]) => expectAnswer(route, authorization),
+    }));
+  }
+
   describe('fuzzing the Authorization header of guarded routes', () => {
     beforeEach(async () => {
       snapshot = await storeSnapshot(app);
@@ -136,41 +149,27 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       }
     });
 
-    const anyHeader = runs(250);
-    it(
-      'answers any Authorization value with the one 401',
-      async () => {
-        const units = [
-          'Bearer ',
-          'bearer ',
-          'Basic ',
-          'eyJ',
-          '.',
-          '..',
-          '%',
-          '=',
-          ',',
-          'null',
-          'none',
-        ];
-        await fc.assert(
-          fc.asyncProperty(
-            fc.constantFrom(...ROUTES),
-            headerText(300, units).filter((value) => !presentsGenuine(value)),
-            async (route, authorization) => {
-              await expectAnswer(route, authorization);
-            },
-          ),
-          fuzzParams(anyHeader),
-        );
-      },
-      fuzzTimeout(anyHeader),
-    );
+    itAnswers('answers any Authorization value with the one 401', runs(250), () => {
+      const units = [
+        'Bearer ',
+        'bearer ',
+        'Basic ',
+        'eyJ',
+        '.',
+        '..',
+        '%',
+        '=',
+        ',',
+        'null',
+        'none',
+      ];
+      return headerText(300, units);
+    });
 
-    const anyBearer = runs(250);
-    it(
+    itAnswers(
       'answers "Bearer " followed by any string, JWT-shaped or not, with the one 401',
-      async () => {
+      runs(250),
+      () => {
         const prefix = fc.constantFrom(
           'Bearer ',
           'bearer ',
@@ -191,44 +190,21 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
               `${unit.repeat(Math.ceil(length / unit.length)).slice(0, length - 4)}.a.b`,
           );
         const body = fc.oneof(fc.string({ unit: tokenChar, maxLength: 400 }), jwtShaped, long);
-        await fc.assert(
-          fc.asyncProperty(
-            fc.constantFrom(...ROUTES),
-            fc
-              .tuple(prefix, body)
-              .map(([p, b]) => p + b)
-              .filter((value) => !presentsGenuine(value)),
-            async (route, authorization) => {
-              await expectAnswer(route, authorization);
-            },
-          ),
-          fuzzParams(anyBearer),
-        );
+        return fc.tuple(prefix, body).map(([p, b]) => p + b);
       },
-      fuzzTimeout(anyBearer),
     );
 
-    const mutations = runs(300);
-    it(
-      'answers every mutation of a genuine access token with the one 401',
-      async () => {
-        const cases = fc.constantFrom(...ROUTES).chain((route) =>
-          fc.record({
-            route: fc.constant(route),
-            mutated: mutatedToken(ownerOf(route).accessToken, donors(), (token) => {
-              return !presentsGenuine(`Bearer ${token}`);
-            }),
+    itHolds('answers every mutation of a genuine access token with the one 401', runs(300), () => ({
+      cases: fc.constantFrom(...ROUTES).chain((route) =>
+        fc.record({
+          route: fc.constant(route),
+          mutated: mutatedToken(ownerOf(route).accessToken, donors(), (token) => {
+            return !presentsGenuine(`Bearer ${token}`);
           }),
-        );
-        await fc.assert(
-          fc.asyncProperty(cases, async ({ route, mutated }) => {
-            await expectAnswer(route, `Bearer ${mutated.token}`);
-          }),
-          fuzzParams(mutations),
-        );
-      },
-      fuzzTimeout(mutations),
-    );
+        }),
+      ),
+      check: ({ route, mutated }) => expectAnswer(route, `Bearer ${mutated.token}`),
+    }));
 
     /** Re-encoded tokens for `routes`, from the header and payload of the route's owner. */
     function forgedTokens(routes: readonly GuardedRoute[], signers: fc.Arbitrary<Signer>) {
@@ -240,10 +216,10 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       );
     }
 
-    const forged = runs(300);
-    it(
+    itHolds(
       'answers re-encoded tokens that the access key did not sign with the one 401',
-      async () => {
+      runs(300),
+      () => {
         const genuineSignature = (session: LoggedIn): Signer => ({
           name: `genuine signature of ${session.userId}, kept`,
           sign: () => session.accessToken.split('.')[2] ?? '',
@@ -263,26 +239,20 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
             jwt: forgeJwt({ alg, typ: 'at+jwt' }, payload, signer),
           };
         });
-        await fc.assert(
-          fc.asyncProperty(
-            forgedTokens(ROUTES, signers).filter((c) => !presentsGenuine(`Bearer ${c.jwt.token}`)),
-            async ({ route, jwt }) => {
-              await expectAnswer(route, `Bearer ${jwt.token}`);
-            },
+        return {
+          cases: forgedTokens(ROUTES, signers).filter(
+            (c) => !presentsGenuine(`Bearer ${c.jwt.token}`),
           ),
-          fuzzParams(
-            forged,
-            corpus.map((c) => [c]),
-          ),
-        );
+          corpus,
+          check: ({ route, jwt }) => expectAnswer(route, `Bearer ${jwt.token}`),
+        };
       },
-      fuzzTimeout(forged),
     );
 
-    const signed = runs(300);
-    it(
+    itHolds(
       'accepts a token signed with the access key only when header and every claim are right',
-      async () => {
+      runs(300),
+      () => {
         const live = new Map([alice, bob, admin].map((s) => [s.sessionId, s.userId]));
         const { header, payload } = decodeJwt(alice.accessToken);
         const me = READ_ROUTES[0] as GuardedRoute;
@@ -295,29 +265,23 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
           })),
         );
         corpus.push({ route: me, jwt: forgeJwt(header, payload, ACCESS_KEY_SIGNER) });
-        await fc.assert(
-          fc.asyncProperty(
-            forgedTokens(READ_ROUTES, fc.constant(ACCESS_KEY_SIGNER)),
-            async ({ route, jwt }) => {
-              const res = await send(app, route.method, route.path, {
-                Authorization: `Bearer ${jwt.token}`,
-              });
-              const verdict = accessVerdict(jwt, live);
-              const role =
-                verdict === 'reject' ? undefined : (jwt.payload as { role?: unknown }).role;
-              const granted = route.path === '/admin' && role !== 'admin' ? 403 : 200;
-              if (verdict === 'accept') checkStatus(res, granted);
-              else if (verdict === 'either') checkStatus(res, [granted, 401]);
-              else checkError(res, { status: 401, message: 'Unauthorized', secrets });
-            },
-          ),
-          fuzzParams(
-            signed,
-            corpus.map((c) => [c]),
-          ),
-        );
+        return {
+          cases: forgedTokens(READ_ROUTES, fc.constant(ACCESS_KEY_SIGNER)),
+          corpus,
+          check: async ({ route, jwt }) => {
+            const res = await send(app, route.method, route.path, {
+              Authorization: `Bearer ${jwt.token}`,
+            });
+            const verdict = accessVerdict(jwt, live);
+            const role =
+              verdict === 'reject' ? undefined : (jwt.payload as { role?: unknown }).role;
+            const granted = route.path === '/admin' && role !== 'admin' ? 403 : 200;
+            if (verdict === 'accept') checkStatus(res, granted);
+            else if (verdict === 'either') checkStatus(res, [granted, 401]);
+            else checkError(res, { status: 401, message: 'Unauthorized', secrets });
+          },
+        };
       },
-      fuzzTimeout(signed),
     );
   });
 

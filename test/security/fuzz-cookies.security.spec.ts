@@ -10,8 +10,7 @@ import {
   decodeJwt,
   forgeJwt,
   forgedJwt,
-  fuzzParams,
-  fuzzTimeout,
+  itHolds,
   headerChar,
   headerText,
   loggedErrors,
@@ -106,6 +105,21 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
     );
   }
 
+  /**
+   * A fuzz test of `expectAnswer` on the Cookie headers for each route that `build()` (run when
+   * the test runs, after `beforeAll`) gives, restricted to harmless ones.
+   */
+  function itAnswers(
+    title: string,
+    numRuns: number,
+    build: () => (route: CookieRoute) => fc.Arbitrary<string>,
+  ): void {
+    itHolds(title, numRuns, () => ({
+      cases: cases(build()),
+      check: ({ route, header }) => expectAnswer(route, header),
+    }));
+  }
+
   /** Mutations of every genuine token (alice's and bob's, access and refresh). */
   function mutatedGenuine(): fc.Arbitrary<string> {
     const tokens = [...genuineAccess, ...genuineRefresh];
@@ -172,47 +186,23 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       checkStatus(await send(app, 'get', '/me', { Cookie: cookie }), 200);
     });
 
-    const anyHeader = runs(250);
-    it(
-      'answers any Cookie header with the one 401',
-      async () => {
-        const units = [`${ACCESS}=`, `${REFRESH}=`, '; ', ';', '=', '"', '%', ',', 'eyJ', '.'];
-        await fc.assert(
-          fc.asyncProperty(
-            cases(() => headerText(600, units)),
-            async ({ route, header }) => {
-              await expectAnswer(route, header);
-            },
-          ),
-          fuzzParams(anyHeader),
-        );
-      },
-      fuzzTimeout(anyHeader),
-    );
+    itAnswers('answers any Cookie header with the one 401', runs(250), () => {
+      const units = [`${ACCESS}=`, `${REFRESH}=`, '; ', ';', '=', '"', '%', ',', 'eyJ', '.'];
+      return () => headerText(600, units);
+    });
 
-    const manyCookies = runs(250);
-    it(
+    itAnswers(
       'reads only a genuine cookie sent once under its exact name, among up to 40 cookies',
-      async () => {
-        await fc.assert(
-          fc.asyncProperty(
-            cases(() => cookieList(fc.tuple(cookieName, cookieValue()), 40)),
-            async ({ route, header }) => {
-              await expectAnswer(route, header);
-            },
-          ),
-          fuzzParams(manyCookies),
-        );
-      },
-      fuzzTimeout(manyCookies),
+      runs(250),
+      () => () => cookieList(fc.tuple(cookieName, cookieValue()), 40),
     );
 
-    const mutations = runs(300);
-    it(
+    itAnswers(
       'answers every mutation of a genuine access or refresh cookie with the one 401',
-      async () => {
+      runs(300),
+      () => {
         const all = [...genuineAccess, ...genuineRefresh];
-        const headers = (route: CookieRoute): fc.Arbitrary<string> => {
+        return (route) => {
           const [name, token] =
             route === ME ? [ACCESS, alice.accessToken] : [REFRESH, alice.refreshToken];
           const other = route === LOGOUT ? ACCESS : REFRESH;
@@ -230,116 +220,91 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
                 : `${name}=${mutated.token}`,
             );
         };
-        await fc.assert(
-          fc.asyncProperty(cases(headers), async ({ route, header }) => {
-            await expectAnswer(route, header);
-          }),
-          fuzzParams(mutations),
-        );
       },
-      fuzzTimeout(mutations),
     );
 
-    const duplicates = runs(200);
-    it(
+    itAnswers(
       'treats a session cookie sent twice as absent, whatever the two values and their places',
-      async () => {
-        const headers = (): fc.Arbitrary<string> =>
-          fc
-            .record({
-              name: fc.constantFrom(ACCESS, REFRESH),
-              first: fc.constantFrom(...genuineAccess, ...genuineRefresh),
-              second: cookieValue(),
-              junk: fc.array(
-                fc.tuple(
-                  cookieName.filter((n) => n.trim() !== ACCESS && n.trim() !== REFRESH),
-                  headerText(40).map((v) => v.replace(/;/g, '')),
-                ),
-                { maxLength: 12 },
+      runs(200),
+      () => () =>
+        fc
+          .record({
+            name: fc.constantFrom(ACCESS, REFRESH),
+            first: fc.constantFrom(...genuineAccess, ...genuineRefresh),
+            second: cookieValue(),
+            junk: fc.array(
+              fc.tuple(
+                cookieName.filter((n) => n.trim() !== ACCESS && n.trim() !== REFRESH),
+                headerText(40).map((v) => v.replace(/;/g, '')),
               ),
-              at: fc.tuple(fc.nat(), fc.nat()),
-              swap: fc.boolean(),
-            })
-            .map(({ name, first, second, junk, at, swap }) => {
-              const pairs = junk.map(([n, v]) => `${n}=${v}`);
-              const [a, b] = swap ? [second, first] : [first, second];
-              pairs.splice(at[0] % (pairs.length + 1), 0, `${name}=${a}`);
-              pairs.splice(at[1] % (pairs.length + 1), 0, `${name}=${b}`);
-              return pairs.join('; ');
-            });
-        await fc.assert(
-          fc.asyncProperty(cases(headers), async ({ route, header }) => {
-            await expectAnswer(route, header);
+              { maxLength: 12 },
+            ),
+            at: fc.tuple(fc.nat(), fc.nat()),
+            swap: fc.boolean(),
+          })
+          .map(({ name, first, second, junk, at, swap }) => {
+            const pairs = junk.map(([n, v]) => `${n}=${v}`);
+            const [a, b] = swap ? [second, first] : [first, second];
+            pairs.splice(at[0] % (pairs.length + 1), 0, `${name}=${a}`);
+            pairs.splice(at[1] % (pairs.length + 1), 0, `${name}=${b}`);
+            return pairs.join('; ');
           }),
-          fuzzParams(duplicates),
-        );
-      },
-      fuzzTimeout(duplicates),
     );
 
-    const forged = runs(300);
-    it(
-      'answers re-encoded cookie tokens, signed or not, with the one 401',
-      async () => {
-        // Refresh tokens are forged over a session that does not exist, so that even one the
-        // refresh key signed cannot rotate or end a real session: whatever it is, 401.
-        const deadSession = `${b64url('alice')}.${b64url('no such session, 32 bytes long!!')}`;
-        const refreshBase = decodeJwt(alice.refreshToken);
-        const dead = {
-          header: refreshBase.header,
-          payload: applyEdits(refreshBase.payload as Record<string, unknown>, [
-            { key: 'sid', value: deadSession },
-          ]),
-        };
-        const targets = {
-          userIds: [alice.userId, bob.userId],
-          sessionIds: [deadSession],
-          nowSeconds: Math.floor(Date.now() / 1000),
-        };
-        const keptSignature = (token: string): Signer => ({
-          name: 'genuine signature, kept',
-          sign: () => token.split('.')[2] ?? '',
-        });
-        const jwts = (route: CookieRoute): fc.Arbitrary<ForgedJwt> => {
-          if (route === ME) {
-            const signers = [...attackerSigners('access'), keptSignature(alice.accessToken)];
-            return forgedJwt(
-              decodeJwt(alice.accessToken),
-              { ...targets, sessionIds: [alice.sessionId] },
-              fc.constantFrom(...signers),
-            );
-          }
-          const signers = [...attackerSigners('refresh'), keptSignature(alice.refreshToken)];
-          signers.push(REFRESH_KEY_SIGNER); // over a dead session: refresh and logout both 401
-          return forgedJwt(dead, targets, fc.constantFrom(...signers));
-        };
-        const property = fc
-          .constantFrom(...ROUTES)
-          .chain((route) => fc.record({ route: fc.constant(route), jwt: jwts(route) }))
-          .filter(({ route, jwt }) => harmless(route, cookieFor(route, jwt.token)));
-        const hs512 = attackerSigners('refresh').find((s) => s.name === 'right key, HS512');
-        if (!hs512) throw new Error('no HS512 signer');
-        // A corpus run first: the refresh token's header over a `null` payload, signed with the
-        // refresh key; and a genuine refresh token re-signed with the right secret under HS512.
-        const corpus = [
-          { route: REFRESH_ROUTE, jwt: forgeJwt(dead.header, null, REFRESH_KEY_SIGNER) },
-          {
-            route: LOGOUT,
-            jwt: forgeJwt({ ...(dead.header as object), alg: 'HS512' }, dead.payload, hs512),
-          },
-        ];
-        await fc.assert(
-          fc.asyncProperty(property, async ({ route, jwt }) => {
-            await expectAnswer(route, cookieFor(route, jwt.token));
-          }),
-          fuzzParams(
-            forged,
-            corpus.map((c) => [c]),
-          ),
-        );
-      },
-      fuzzTimeout(forged),
-    );
+    itHolds('answers re-encoded cookie tokens, signed or not, with the one 401', runs(300), () => {
+      // Refresh tokens are forged over a session that does not exist, so that even one the
+      // refresh key signed cannot rotate or end a real session: whatever it is, 401.
+      const deadSession = `${b64url('alice')}.${b64url('no such session, 32 bytes long!!')}`;
+      const refreshBase = decodeJwt(alice.refreshToken);
+      const dead = {
+        header: refreshBase.header,
+        payload: applyEdits(refreshBase.payload as Record<string, unknown>, [
+          { key: 'sid', value: deadSession },
+        ]),
+      };
+      const targets = {
+        userIds: [alice.userId, bob.userId],
+        sessionIds: [deadSession],
+        nowSeconds: Math.floor(Date.now() / 1000),
+      };
+      const keptSignature = (token: string): Signer => ({
+        name: 'genuine signature, kept',
+        sign: () => token.split('.')[2] ?? '',
+      });
+      const jwts = (route: CookieRoute): fc.Arbitrary<ForgedJwt> => {
+        if (route === ME) {
+          const signers = [...attackerSigners('access'), keptSignature(alice.accessToken)];
+          return forgedJwt(
+            decodeJwt(alice.accessToken),
+            { ...targets, sessionIds: [alice.sessionId] },
+            fc.constantFrom(...signers),
+          );
+        }
+        const signers = [...attackerSigners('refresh'), keptSignature(alice.refreshToken)];
+        signers.push(REFRESH_KEY_SIGNER); // over a dead session: refresh and logout both 401
+        return forgedJwt(dead, targets, fc.constantFrom(...signers));
+      };
+      const property = fc
+        .constantFrom(...ROUTES)
+        .chain((route) => fc.record({ route: fc.constant(route), jwt: jwts(route) }))
+        .filter(({ route, jwt }) => harmless(route, cookieFor(route, jwt.token)));
+      const hs512 = attackerSigners('refresh').find((s) => s.name === 'right key, HS512');
+      if (!hs512) throw new Error('no HS512 signer');
+      // A corpus run first: the refresh token's header over a `null` payload, signed with the
+      // refresh key; and a genuine refresh token re-signed with the right secret under HS512.
+      const corpus = [
+        { route: REFRESH_ROUTE, jwt: forgeJwt(dead.header, null, REFRESH_KEY_SIGNER) },
+        {
+          route: LOGOUT,
+          jwt: forgeJwt({ ...(dead.header as object), alg: 'HS512' }, dead.payload, hs512),
+        },
+      ];
+      return {
+        cases: property,
+        corpus,
+        check: ({ route, jwt }) => expectAnswer(route, cookieFor(route, jwt.token)),
+      };
+    });
   });
 
   /** The cookie a route reads, carrying `token`. */

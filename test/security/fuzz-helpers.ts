@@ -66,6 +66,37 @@ export function fuzzTimeout(numRuns: number, msPerRun = 20): number {
   return Math.max(30_000, 60_000 + numRuns * msPerRun * 3);
 }
 
+/** One fuzz test: every generated case of `cases` (after the `corpus` ones) passes `check`. */
+export interface FuzzProperty<T> {
+  cases: fc.Arbitrary<T>;
+  /** Known-hostile cases that run first, whatever the seed. */
+  corpus?: readonly T[];
+  check(value: T): Promise<unknown>;
+}
+
+/**
+ * `it(title)` asserting the property that `build` makes when the test runs (after `beforeAll`)
+ * on `numRuns` generated cases with the run's seed, under a timeout that fits them.
+ */
+export function itHolds<T>(title: string, numRuns: number, build: () => FuzzProperty<T>): void {
+  it(
+    title,
+    async () => {
+      const { cases, corpus = [], check } = build();
+      await fc.assert(
+        fc.asyncProperty(cases, async (value) => {
+          await check(value);
+        }),
+        fuzzParams(
+          numRuns,
+          corpus.map((value): [T] => [value]),
+        ),
+      );
+    },
+    fuzzTimeout(numRuns),
+  );
+}
+
 /** A sample app listening on a loopback port, with its log kept in memory. */
 export interface FuzzApp extends TestApp {
   /** `http://127.0.0.1:<port>`. */

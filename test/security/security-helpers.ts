@@ -1,4 +1,4 @@
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
@@ -525,6 +525,52 @@ export function replaceSegment(token: string, index: 0 | 1 | 2, segment: string)
 /** Seconds since the epoch, as JWTs count. */
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+// Keys an attacker holds.
+
+/** A key (public or private) as a JWK. */
+export function jwkOf(key: KeyObject): Record<string, unknown> {
+  return key.export({ format: 'jwk' }) as Record<string, unknown>;
+}
+
+/** An EdDSA (Ed25519) signer by hand: jsonwebtoken does not sign EdDSA. */
+export function ed25519(privateKey: KeyObject): Signer {
+  return (input) => sign(null, Buffer.from(input), privateKey).toString('base64url');
+}
+
+/** A server of the attacker's, and every request it got (`<method> <url>`). */
+export interface KeyServer {
+  readonly url: string;
+  readonly hits: readonly string[];
+}
+
+/**
+ * A server that would hand out the attacker's keys (`jwks()` as JSON) to an app that fetched
+ * them from a token's `jku` or `x5u`, counting every request it gets: listening from `beforeAll`
+ * of the enclosing block, closed by its `afterAll`.
+ */
+export function useKeyServer(jwks: () => unknown): KeyServer {
+  const hits: string[] = [];
+  let url = '';
+  const server = http.createServer((req, res) => {
+    hits.push(`${req.method ?? '?'} ${req.url ?? '?'}`);
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(jwks()));
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return {
+    get url() {
+      return url;
+    },
+    hits,
+  };
 }
 
 // Raw HTTP, for what supertest cannot send.
