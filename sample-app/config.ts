@@ -96,6 +96,8 @@ function ed25519Key(env: NodeJS.ProcessEnv, name: string, type: 'private' | 'pub
   const pem = read(env, name)!.replace(/\\n/g, '\n');
   let key: KeyObject | undefined;
   try {
+    // createPublicKey would derive a public key from a private PEM: that belongs in the other one.
+    if (type === 'public' && pem.includes('PRIVATE KEY')) throw new Error('a private key');
     key = type === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
   } catch {
     key = undefined;

@@ -61,8 +61,11 @@ export function resolveTokenKeys(
     : [...hmac, ...pairs.map((p) => p.verify)];
   const byKid = new Map<string, ResolvedVerifyKey>();
   for (const entry of verifyKeys) {
-    if (byKid.has(entry.kid)) {
-      const pair = pairs.find((p) => p.verify === entry);
+    const listed = byKid.get(entry.kid);
+    if (listed) {
+      // Name the key pair of the clash: the later one, else the earlier (a signer listed before
+      // the secret whose kid it took).
+      const pair = pairs.find((p) => p.verify === entry) ?? pairs.find((p) => p.verify === listed);
       throw new SessionConfigError(
         pair ? `${pair.option}.kid` : `${option}.previousSecrets`,
         pair ? 'must be unique (another key has the same kid)' : 'repeats a secret already listed',

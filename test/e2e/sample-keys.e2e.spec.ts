@@ -135,6 +135,11 @@ describe('sample app key variables', () => {
       /^Environment variable ACCESS_PRIVATE_KEY must be an Ed25519 private key in PEM$/,
     ],
     [
+      'the private key as the public key too',
+      { ACCESS_PRIVATE_KEY: PRIVATE_PEM, ACCESS_PUBLIC_KEY: PRIVATE_PEM },
+      /^Environment variable ACCESS_PUBLIC_KEY must be an Ed25519 public key in PEM$/,
+    ],
+    [
       'an RSA key',
       {
         ACCESS_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 })

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { Controller, Get, Module, UseGuards, type INestApplication } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -171,6 +171,64 @@ describe.each<AsymmetricAlgorithm>(['EdDSA', 'ES256', 'RS256'])('JWKS with %s', 
     await request(server).get('/me').set(auth).expect(401);
     await request(server).get('/passport/me').set(auth).expect(401);
   });
+
+  it('answers hostile tokens of its own key with the one 401 on every guard, never a 500', async () => {
+    const { accessToken } = await login(app, 'carol');
+    const [head, body] = accessToken.split('.');
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
+    const b64 = (value: object | Buffer) =>
+      (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
+    const raw = (input: string, dsaEncoding: 'der' | 'ieee-p1363' = 'ieee-p1363') =>
+      sign(algorithm === 'EdDSA' ? null : 'sha256', Buffer.from(input), {
+        key: pair.privateKey,
+        dsaEncoding,
+      });
+    /** The real key's signature over this header and these claims. */
+    const signed = (headerValue: object, payload: object = claims, der = false) => {
+      const input = `${b64(headerValue)}.${b64(payload)}`;
+      return `${input}.${b64(raw(input, der ? 'der' : 'ieee-p1363'))}`;
+    };
+    const realHeader = header(accessToken);
+    const hs256 = (secret: string | Buffer) => {
+      const input = `${b64({ ...realHeader, alg: 'HS256' })}.${body}`;
+      return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+    };
+    const server = app.getHttpServer();
+    const routes = ['/me', '/passport/me'];
+    // Control: the test's own signature over the real header and claims is accepted.
+    for (const route of routes) {
+      await request(server)
+        .get(route)
+        .set('Authorization', `Bearer ${signed(realHeader)}`)
+        .expect(200);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const hostile = [
+      `${head}.${body}.${b64(raw(`${head}.${body}`).subarray(1))}`,
+      algorithm === 'ES256' ? signed(realHeader, claims, true) : '',
+      `${head}.${body}.`,
+      hs256(pem(pair.publicKey)),
+      hs256(pair.publicKey.export({ format: 'der', type: 'spki' })),
+      signed({ ...realHeader, jku: 'http://127.0.0.1:9/jwks.json' }),
+      signed({ ...realHeader, crit: ['b64'], b64: false }),
+      signed({ ...realHeader, kid: `${String(realHeader.kid)}x` }),
+      signed({ ...realHeader, typ: 'JWT' }),
+      signed(realHeader, { ...claims, exp: now - 5, iat: now - 600 }),
+      signed(realHeader, { ...claims, nbf: now + 60 }),
+      signed(realHeader, { ...claims, type: 'refresh' }),
+      signed(realHeader, { ...claims, aud: 'other-api' }),
+    ].filter(Boolean);
+    for (const token of hostile) {
+      for (const route of routes) {
+        const res = await request(server).get(route).set('Authorization', `Bearer ${token}`);
+        expect([route, res.status, res.body]).toEqual([
+          route,
+          401,
+          { statusCode: 401, message: 'Unauthorized' },
+        ]);
+      }
+    }
+  });
 });
 
 describe('rotating an access key pair', () => {
@@ -280,6 +338,48 @@ describe('the JWKS route', () => {
       expect(res.headers['cache-control']).toBe('public, max-age=3600');
       expect((res.body as { keys: unknown[] }).keys).toHaveLength(1);
       await request(server).get('/me').expect(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each<[string, (app: INestApplication) => void, string, string]>([
+    ['the global prefix applies', (app) => app.setGlobalPrefix('api'), '/api', ''],
+    [
+      'an excluded path stays at the root',
+      (app) => app.setGlobalPrefix('api', { exclude: ['.well-known/jwks.json'] }),
+      '',
+      '/api',
+    ],
+    ['the routes prefix leaves it at the root', () => undefined, '', '/api/auth'],
+  ])('as the README says: %s', async (_case, prefix, served, absent) => {
+    @Module({
+      imports: [
+        SessionModule.forRoot({
+          ...keyOptions([{ algorithm: 'EdDSA', privateKey: pair.privateKey }]),
+          jwks: {},
+          routes: { prefix: 'api/auth' },
+        }),
+      ],
+      // Both global guards: the route is @Public() for each.
+      providers: [
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: PassportAccessGuard },
+      ],
+    })
+    class PrefixedModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [PrefixedModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    prefix(app);
+    await app.init();
+    try {
+      const server = app.getHttpServer();
+      const res = await request(server).get(`${served}/.well-known/jwks.json`).expect(200);
+      expect(res.headers['cache-control']).toBe('public, max-age=300');
+      expect((res.body as { keys: { alg: string }[] }).keys.map((key) => key.alg)).toEqual([
+        'EdDSA',
+      ]);
+      await request(server).get(`${absent}/.well-known/jwks.json`).expect(404);
     } finally {
       await app.close();
     }

@@ -224,6 +224,12 @@ describe('keys: a kid only selects among configured keys', () => {
     ['constructor', 'constructor'],
     ['toString', 'toString'],
     ['of 2000 characters', 'a'.repeat(2000)],
+    ['unicode (a Kelvin sign for K, an accent)', '\u212aid-\u00e9'],
+    ['the real kid and a NUL', `${ownKid()}\u0000`],
+    [
+      'the real kid with a full-width first character',
+      ownKid().replace(/^./, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)),
+    ],
     ['0', 0],
     ['null', null],
     ['true', true],
@@ -262,6 +268,8 @@ describe('keys: headers that carry or point at keys are never followed', () => {
       { x5c: ['MIIBszCCAVmgAwIBAgIUQ2F0dGFja2VyLWNlcnQ='] },
       { x5t: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA' },
       { crit: ['kid'] },
+      { crit: ['b64'], b64: false },
+      { b64: true },
     ];
     for (const extra of extras) {
       const real = forge(edHeader(extra), accessClaims(), ed25519(own.privateKey));
@@ -293,6 +301,21 @@ describe('keys: refresh tokens stay HMAC', () => {
 
   it('refuses the EdDSA access token presented as a refresh token', async () => {
     await expectRefreshRefused(target, alice.accessToken);
+  });
+
+  it('refuses the HMAC refresh token presented as an access token', async () => {
+    await expectAccessRefused(target, alice.refreshToken, alice);
+  });
+
+  it('refuses refresh claims signed with the access private key, presented as an access token', async () => {
+    const refresh = claimsOf(alice.refreshToken);
+    await expectAccessRefused(target, forge(edHeader(), refresh, ed25519(own.privateKey)), alice);
+    const refreshTyp = edHeader({ typ: TYP.refresh });
+    await expectAccessRefused(
+      target,
+      forge(refreshTyp, accessClaims(), ed25519(own.privateKey)),
+      alice,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import {
   createHmac,
   createPrivateKey,
+  createSecretKey,
   generateKeyPairSync,
   sign,
   type KeyObject,
@@ -16,7 +17,7 @@ import type {
   SessionModuleOptions,
 } from '../../src/interfaces/session-options.interface.js';
 import { MemorySessionRepository } from '../../src/repositories/memory-session.repository.js';
-import { newSessionId } from '../../src/session-id.js';
+import { newSessionId, randomId } from '../../src/session-id.js';
 import { SessionConfigError, SessionUnauthorizedException } from '../../src/session.exceptions.js';
 import { TokenService } from '../../src/token.service.js';
 import { randomText } from '../support/secrets.js';
@@ -307,6 +308,18 @@ describe('accessToken.keys', () => {
       expectRefused(verifier, der);
     });
 
+    it('refuses an Ed448 signature under the kid of an Ed25519 key', () => {
+      const ed448 = generateKeyPairSync('ed448');
+      const token = signAccess(edOnly);
+      expect(edOnly.verifyAccess(token).userId).toBe(USER);
+      expectRefused(
+        edOnly,
+        resign(token, decode(token).header, (input) =>
+          sign(null, Buffer.from(input), ed448.privateKey),
+        ),
+      );
+    });
+
     it('refuses a second spelling of an EdDSA signature (non-canonical base64url)', () => {
       const token = signAccess(edOnly);
       const [header, payload, signature] = token.split('.');
@@ -316,6 +329,85 @@ describe('accessToken.keys', () => {
       const twin = `${signature.slice(0, -1)}${alphabet[last ^ 1]}`;
       expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
       expectRefused(edOnly, `${header}.${payload}.${twin}`);
+    });
+  });
+
+  describe.each(ALGORITHMS)('claims of %s tokens (EdDSA skips jsonwebtoken)', (algorithm) => {
+    const pair = PAIRS[algorithm]();
+    const keys: AccessTokenKey[] = [{ algorithm, privateKey: pair.privateKey, kid: 'k1' }];
+    const bound = { issuer: 'https://issuer.example', audience: 'api.example' };
+    const strict = service(options(keys, bound));
+    const lenient = service(options(keys, { ...bound, clockTolerance: '5s' }));
+    const now = () => Math.floor(Date.now() / 1000);
+
+    /** A token of the configured key over exactly these claims (a genuine signature). */
+    function token(overrides: Record<string, unknown> = {}): string {
+      const claims: Record<string, unknown> = {
+        sub: USER,
+        sid: newSessionId(USER),
+        jti: randomId(),
+        type: 'access',
+        iat: now(),
+        exp: now() + 600,
+        iss: bound.issuer,
+        aud: bound.audience,
+        ...overrides,
+      };
+      for (const [name, value] of Object.entries(claims)) {
+        if (value === undefined) delete claims[name];
+      }
+      const input = `${b64({ alg: algorithm, typ: 'at+jwt', kid: 'k1' })}.${b64(claims)}`;
+      const signature = sign(
+        algorithm === 'EdDSA' ? null : 'sha256',
+        Buffer.from(input),
+        algorithm === 'ES256'
+          ? { key: pair.privateKey, dsaEncoding: 'ieee-p1363' }
+          : pair.privateKey,
+      );
+      return `${input}.${b64(signature)}`;
+    }
+
+    /** Refused by verifyAccess and by verifyAccessJwt (the EdDSA path of PassportAccessGuard). */
+    function refusedBy(tokens: TokenService, value: string): void {
+      expectRefused(tokens, value);
+      expect(() => tokens.verifyAccessJwt(value)).toThrow(SessionUnauthorizedException);
+    }
+
+    it('accepts the well-formed token (control)', () => {
+      expect(strict.verifyAccess(token()).userId).toBe(USER);
+      expect(strict.verifyAccessJwt(token()).header.kid).toBe('k1');
+    });
+
+    it('refuses an expired token, within the clock tolerance only when one is set', () => {
+      const twoSecondsAgo = token({ iat: now() - 600, exp: now() - 2 });
+      refusedBy(strict, twoSecondsAgo);
+      expect(lenient.verifyAccess(twoSecondsAgo).userId).toBe(USER);
+      refusedBy(lenient, token({ iat: now() - 600, exp: now() - 10 }));
+    });
+
+    it('refuses nbf and iat ahead of the clock beyond the tolerance', () => {
+      refusedBy(strict, token({ nbf: now() + 2 }));
+      expect(lenient.verifyAccess(token({ nbf: now() + 2 })).userId).toBe(USER);
+      expect(lenient.verifyAccess(token({ iat: now() + 2 })).userId).toBe(USER);
+      refusedBy(lenient, token({ nbf: now() + 30 }));
+      refusedBy(lenient, token({ iat: now() + 30 }));
+      refusedBy(strict, token({ nbf: String(now()) }));
+    });
+
+    it.each<[string, Record<string, unknown>]>([
+      ['no exp', { exp: undefined }],
+      ['a fractional exp', { exp: now() + 600.5 }],
+      ['a string exp', { exp: String(now() + 600) }],
+      ['no iat', { iat: undefined }],
+      ['a wrong iss', { iss: 'https://evil.example' }],
+      ['no iss', { iss: undefined }],
+      ['a wrong aud', { aud: 'other.example' }],
+      ['an aud array', { aud: ['api.example'] }],
+      ['type refresh', { type: 'refresh' }],
+      ['a sid of another user', { sid: newSessionId('mallory') }],
+      ['a custom claim not allowed', { admin: true }],
+    ])('refuses %s', (_case, overrides) => {
+      refusedBy(strict, token(overrides));
     });
   });
 
@@ -433,6 +525,16 @@ describe('accessToken.keys validation', () => {
       { algorithm: 'EdDSA', publicKey: ec.publicKey },
     ],
     [
+      'an Ed448 key for EdDSA',
+      'accessToken.keys[0].privateKey',
+      { algorithm: 'EdDSA', privateKey: generateKeyPairSync('ed448').privateKey },
+    ],
+    [
+      'an X25519 key for EdDSA',
+      'accessToken.keys[0].publicKey',
+      { algorithm: 'EdDSA', publicKey: generateKeyPairSync('x25519').publicKey },
+    ],
+    [
       'an Ed25519 key for ES256',
       'accessToken.keys[0].privateKey',
       { algorithm: 'ES256', privateKey: ed.privateKey },
@@ -487,6 +589,20 @@ describe('accessToken.keys validation', () => {
       options([{ algorithm: 'EdDSA', privateKey: pem(ed.publicKey) }]),
       'accessToken.keys[0].privateKey',
     );
+  });
+
+  it('refuses an HMAC secret KeyObject as either key of a pair (it would publish as "k")', () => {
+    const secret = createSecretKey(Buffer.from(ACCESS_SECRET));
+    for (const algorithm of ALGORITHMS) {
+      expectRejected(options([{ algorithm, publicKey: secret }]), 'accessToken.keys[0].publicKey', [
+        ACCESS_SECRET,
+      ]);
+      expectRejected(
+        options([{ algorithm, privateKey: secret }]),
+        'accessToken.keys[0].privateKey',
+        [ACCESS_SECRET],
+      );
+    }
   });
 
   it('refuses garbage, an encrypted PEM and other types as keys without quoting them', () => {
@@ -547,6 +663,18 @@ describe('accessToken.keys validation', () => {
       ]),
       'accessToken.keys[1].kid',
     );
+  });
+
+  it('refuses a key pair under the kid of an HMAC secret, naming the key (not the secret)', () => {
+    const hmacKid = resolveSessionConfig({ ...options([]), accessToken: { secret: ACCESS_SECRET } })
+      .access.kid;
+    for (const key of [
+      { algorithm: 'EdDSA', privateKey: ed.privateKey, kid: hmacKid },
+      { algorithm: 'EdDSA', publicKey: ed.publicKey, kid: hmacKid },
+    ] as AccessTokenKey[]) {
+      const withSecret = options([], { accessToken: { secret: ACCESS_SECRET, keys: [key] } });
+      expectRejected(withSecret, 'accessToken.keys[0].kid', [ed.privateKey, ACCESS_SECRET]);
+    }
   });
 
   it('needs a signer: a key with a private key, or the secret', () => {
