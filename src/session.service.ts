@@ -286,11 +286,12 @@ export class SessionService implements OnModuleDestroy {
   async resolvePrincipal(principal: SessionPrincipal): Promise<SessionPrincipal | null> {
     const view = await this.readLive(principal.sessionId, principal.accessTokenExpiresAt.getTime());
     if (!view) return null;
+    // Copies: the view may be cached and shared, and handlers get the principal to keep.
     return {
       ...principal,
       role: view.role,
       claims: { ...view.claims },
-      authenticatedAt: view.authenticatedAt,
+      authenticatedAt: new Date(view.authenticatedAt.getTime()),
     };
   }
 
@@ -417,6 +418,8 @@ export class SessionService implements OnModuleDestroy {
     if (!claims || typeof claims !== 'object' || Array.isArray(claims)) {
       throw new SessionArgumentError('claims must be an object');
     }
+    // A plain copy of the values checked: a getter or an inherited toJSON cannot store others.
+    const checked: [string, ClaimValue][] = [];
     for (const [name, value] of Object.entries(claims)) {
       if (!this.config.customClaims.has(name)) {
         throw new SessionArgumentError(`claim "${name}" is not listed in the customClaims option`);
@@ -424,11 +427,13 @@ export class SessionService implements OnModuleDestroy {
       if (typeof value !== 'string' && typeof value !== 'boolean' && !Number.isFinite(value)) {
         throw new SessionArgumentError(`claim "${name}" must be a string, number or boolean`);
       }
+      checked.push([name, value as ClaimValue]);
     }
-    if (JSON.stringify(claims).length > MAX_CLAIMS_JSON) {
+    const copy = Object.fromEntries(checked) as Record<string, ClaimValue>;
+    if (Buffer.byteLength(JSON.stringify(copy)) > MAX_CLAIMS_JSON) {
       throw new SessionArgumentError(`claims must serialize to at most ${MAX_CLAIMS_JSON} bytes`);
     }
-    return claims as Record<string, ClaimValue>;
+    return copy;
   }
 }
 

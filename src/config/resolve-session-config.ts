@@ -22,6 +22,8 @@ const RESERVED_CLAIMS = new Set([
   'aud',
 ]);
 const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Names that mean something to every JavaScript object: never claim names. */
+const OBJECT_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
 const ROUTE_PREFIX = /^[A-Za-z0-9_\-/]{1,100}$/;
 
@@ -151,7 +153,12 @@ function resolveCustomClaims(value: unknown): ReadonlySet<string> {
   if (value === undefined) return new Set();
   if (!Array.isArray(value)) throw new SessionConfigError('customClaims', 'must be an array');
   for (const name of value) {
-    if (typeof name !== 'string' || !CLAIM_NAME.test(name) || RESERVED_CLAIMS.has(name)) {
+    if (
+      typeof name !== 'string' ||
+      !CLAIM_NAME.test(name) ||
+      RESERVED_CLAIMS.has(name) ||
+      OBJECT_KEYS.has(name)
+    ) {
       throw new SessionConfigError(
         'customClaims',
         'must list identifier-like names other than the registered claims',

@@ -3,6 +3,8 @@ import { IS_PUBLIC_KEY } from '../session.constants.js';
 
 /**
  * Marks a route or controller as open when `AccessGuard` is installed globally (`APP_GUARD`).
+ * A handler that asks for a fresh session (`@RequireFreshSession()`) is opened only by `@Public()`
+ * on the handler itself, not by one on its controller.
  * @example
  * ```ts
  * @Public()

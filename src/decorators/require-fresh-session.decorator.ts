@@ -3,6 +3,7 @@ import type { Reflector } from '@nestjs/core';
 import { parseDuration } from '../config/duration.js';
 import type { Duration } from '../interfaces/session-options.interface.js';
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
+import { IS_PUBLIC_KEY } from '../session.constants.js';
 import { SessionArgumentError } from '../session.exceptions.js';
 import { SessionNotFreshException } from '../session-not-fresh.exception.js';
 
@@ -13,7 +14,8 @@ export const FRESH_SESSION_KEY = 'nest-session:fresh';
  * Step-up: the route needs a session whose last credential check (the login, or
  * `SessionService.markFresh()` after a password re-entry) is at most `maxAge` old; otherwise
  * `AccessGuard` (or `PassportAccessGuard`) answers 403 `{ code: 'SESSION_NOT_FRESH' }`. On a
- * controller it applies to every route; a handler's own value wins.
+ * controller it applies to every route; a handler's own value wins. It implies a session: a
+ * `@Public()` controller does not open it (only `@Public()` on the handler itself does).
  * @param maxAge milliseconds, or a string such as `'5m'`; parsed when the class is decorated, so a
  *   bad value fails at start-up (`SessionArgumentError`).
  * @example
@@ -31,6 +33,22 @@ export function RequireFreshSession(maxAge: Duration): MethodDecorator & ClassDe
     );
   }
   return SetMetadata(FRESH_SESSION_KEY, ms);
+}
+
+/**
+ * Whether `@Public()` opens the route for the access guards. A route that asks for a fresh session
+ * needs a session: `@RequireFreshSession()` (on the handler or its controller) keeps it closed
+ * unless the handler itself is marked `@Public()`.
+ */
+export function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
+  const handler = context.getHandler();
+  if (reflector.get<boolean | undefined>(IS_PUBLIC_KEY, handler)) return true;
+  const fresh = reflector.getAllAndOverride<number | undefined>(FRESH_SESSION_KEY, [
+    handler,
+    context.getClass(),
+  ]);
+  if (fresh !== undefined) return false;
+  return reflector.get<boolean | undefined>(IS_PUBLIC_KEY, context.getClass()) === true;
 }
 
 /**

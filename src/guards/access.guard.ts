@@ -10,8 +10,11 @@ import {
   readCookie,
 } from '../http/request-tokens.js';
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
-import { assertFreshSession } from '../decorators/require-fresh-session.decorator.js';
-import { IS_PUBLIC_KEY, SESSION_CONFIG } from '../session.constants.js';
+import {
+  assertFreshSession,
+  isPublicRoute,
+} from '../decorators/require-fresh-session.decorator.js';
+import { SESSION_CONFIG } from '../session.constants.js';
 import { CrossSiteRequestException, SessionUnauthorizedException } from '../session.exceptions.js';
 import { SessionService } from '../session.service.js';
 import { extractAccessToken } from '../strategies/access.strategy.js';
@@ -41,11 +44,8 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    // @Public() opens the route, unless it asks for a fresh session (see isPublicRoute).
+    if (isPublicRoute(this.reflector, context)) return true;
     const request = this.getRequest(context);
     if (
       isUnsafeMethod(request) &&

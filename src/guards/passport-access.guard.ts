@@ -3,9 +3,12 @@ import { Reflector } from '@nestjs/core';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
 import type { CookieRequest } from '../http/http.types.js';
 import { hasAuthorizationHeader, readCookie } from '../http/request-tokens.js';
-import { assertFreshSession } from '../decorators/require-fresh-session.decorator.js';
+import {
+  assertFreshSession,
+  isPublicRoute,
+} from '../decorators/require-fresh-session.decorator.js';
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
-import { IS_PUBLIC_KEY, SESSION_CONFIG } from '../session.constants.js';
+import { SESSION_CONFIG } from '../session.constants.js';
 import { AccessStrategy } from '../strategies/access.strategy.js';
 import { SessionAuthGuard } from './session-auth.guard.js';
 
@@ -30,11 +33,7 @@ export class PassportAccessGuard extends SessionAuthGuard {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (isPublicRoute(this.reflector, context)) return true;
     const allowed = await super.canActivate(context);
     const { user } = this.getRequest(context) as { user?: SessionPrincipal };
     if (allowed && user) assertFreshSession(this.reflector, context, user);

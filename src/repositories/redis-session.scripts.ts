@@ -198,10 +198,13 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return { 'reused', f[1] }
 `;
 
-/** KEYS: session, index. ARGV: random part. Returns 1 when the session existed. */
+/**
+ * KEYS: session, index. ARGV: random part. Returns 1 when the session existed. The entry of a
+ * session whose hash Redis has already expired stays, for a prune to report that expiry.
+ */
 export const REVOKE_SCRIPT = `
 local n = redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
+if n == 1 then redis.call('ZREM', KEYS[2], ARGV[1]) end
 return n
 `;
 

@@ -157,7 +157,7 @@ describe('RedisSessionRepository in Redis', () => {
     expect(await client.pttl(index)).toBeLessThanOrEqual(2 * HOUR);
   });
 
-  it.each(['list', 'revokeAll', 'create'] as const)(
+  it.each(['list', 'revokeAll', 'create', 'revoke'] as const)(
     'reports a session whose hash Redis expired before the caller’s clock got there (%s)',
     async (how) => {
       const createdAt = Date.now();
@@ -176,6 +176,7 @@ describe('RedisSessionRepository in Redis', () => {
       try {
         if (how === 'list') await repo.list(record.userId, createdAt + 1);
         if (how === 'revokeAll') await repo.revokeAll(record.userId, keep.sessionId);
+        if (how === 'revoke') await expect(repo.revoke(record.sessionId)).resolves.toBe(false);
         if (how === 'create') {
           await repo.create(sessionRecord({ userId: record.userId, createdAt: createdAt + 1 }), 1);
         }
@@ -207,6 +208,27 @@ describe('RedisSessionRepository in Redis', () => {
 
     await expect(client.exists(absent)).resolves.toBe(0);
     await expect(scanByPrefix(client, keysOf(record.sessionId).tag)).resolves.toEqual([]);
+  });
+
+  it('leaves no key behind when markFresh and updateClaims race the revocation of every session', async () => {
+    const userId = `racer-${randomId().slice(0, 8)}`;
+    const records = Array.from({ length: 10 }, () => sessionRecord({ userId }));
+    for (const record of records) await repo.create(record, 0);
+    const now = Date.now();
+
+    await Promise.all([
+      ...records.flatMap((record) => [
+        repo.markFresh(record.sessionId, now, now),
+        repo.updateClaims({ sessionId: record.sessionId }, { role: 'admin' }, now),
+      ]),
+      repo.revokeAll(userId),
+      ...records.flatMap((record) => [
+        repo.updateClaims({ userId }, { claims: '' }, now),
+        repo.markFresh(record.sessionId, now, now),
+      ]),
+    ]);
+
+    await expect(scanByPrefix(client, keysOf(records[0].sessionId).tag)).resolves.toEqual([]);
   });
 
   it('keeps the TTL of a session when marking it fresh or updating its claims', async () => {

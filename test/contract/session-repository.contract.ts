@@ -1042,6 +1042,31 @@ export function describeSessionRepository(
         await expect(repo.list(userId, now)).resolves.toEqual([]);
       });
 
+      it('never brings back a session when markFresh and updateClaims race its revocation', async () => {
+        const userId = freshUserId();
+        const records: NewSessionRecord[] = [];
+        for (let i = 0; i < 10; i += 1) records.push(await created({ userId }));
+        const now = records[0].createdAt + SECOND;
+
+        await Promise.all(
+          records.flatMap((record, i) => {
+            const writes = [
+              repo.markFresh(record.sessionId, now, now),
+              repo.updateClaims({ sessionId: record.sessionId }, { role: 'admin' }, now),
+              repo.updateClaims({ userId }, { claims: '{"tenant":"t"}' }, now),
+            ];
+            const end = i % 2 === 0 ? repo.revoke(record.sessionId) : repo.revokeAll(userId);
+            return i % 3 === 0 ? [end, ...writes] : [...writes, end];
+          }),
+        );
+
+        await expect(repo.list(userId, now)).resolves.toEqual([]);
+        for (const record of records) {
+          await expect(repo.get(record.sessionId, now)).resolves.toBeNull();
+          await expect(repo.readLive(record.sessionId, now)).resolves.toBeNull();
+        }
+      });
+
       it('holds the session limit under 20 concurrent logins', async () => {
         const userId = freshUserId();
         const t0 = Date.now();

@@ -498,3 +498,105 @@ describe('a failing or slow listener', () => {
     },
   );
 });
+
+describe('events under races (each fires exactly once)', () => {
+  const prefix = uniquePrefix('events-races');
+  let redis: Redis;
+  let app: INestApplication;
+  let events: Recorded;
+  let sessions: SessionService;
+  const RACERS = 50;
+  const of = (sessionId: string, name: SessionEvent['name']) =>
+    events.filter((e) => e.sessionId === sessionId && e.name === name);
+
+  beforeAll(async () => {
+    redis = createTestClient();
+    ({ app, events } = await eventsApp('events.onEvent hook', {
+      redis: { url: redisUrl(), keyPrefix: prefix },
+      refreshToken: { secret: testOptions().refreshToken.secret, reuseGrace: '10s' },
+    }));
+    sessions = app.get(SessionService);
+  });
+  afterAll(async () => {
+    await app.close();
+    await deleteByPrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it(`reports ${RACERS} concurrent refreshes of one token as one rotation and the rest in grace`, async () => {
+    const created = await sessions.create({ id: 'racing-refresh' });
+    const results = await Promise.allSettled(
+      Array.from({ length: RACERS }, () => sessions.refresh(created.refreshToken)),
+    );
+    const issued = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(issued).toHaveLength(RACERS);
+    await until(() => of(created.sessionId, 'session.refreshed').length >= RACERS);
+    await settle();
+
+    const refreshed = of(created.sessionId, 'session.refreshed');
+    expect(refreshed).toHaveLength(RACERS);
+    expect(refreshed.filter((e) => 'rotated' in e && e.rotated)).toHaveLength(1);
+    expect(of(created.sessionId, 'session.reuse-detected')).toEqual([]);
+    expect(of(created.sessionId, 'session.revoked')).toEqual([]);
+    // No token, nor the jti of any token, in any event.
+    const text = JSON.stringify(events);
+    for (const tokens of [created, ...issued]) {
+      for (const token of [tokens.accessToken, tokens.refreshToken]) {
+        const { jti } = JSON.parse(
+          Buffer.from(token.split('.')[1], 'base64url').toString('utf8'),
+        ) as { jti: string };
+        expect(text).not.toContain(token);
+        expect(text).not.toContain(jti);
+      }
+    }
+  });
+
+  it(`reports ${RACERS} concurrent replays of a stale token as one reuse and one revocation`, async () => {
+    const created = await sessions.create({ id: 'racing-reuse' });
+    const first = await sessions.refresh(created.refreshToken);
+    await sessions.refresh(first.refreshToken); // the original is now two rotations old
+    const results = await Promise.allSettled(
+      Array.from({ length: RACERS }, () =>
+        sessions.refresh(created.refreshToken, { ip: '203.0.113.7', userAgent: 'replayer' }),
+      ),
+    );
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    await until(() => of(created.sessionId, 'session.revoked').length > 0);
+    await settle();
+
+    expect(of(created.sessionId, 'session.reuse-detected')).toEqual([
+      {
+        name: 'session.reuse-detected',
+        userId: 'racing-reuse',
+        sessionId: created.sessionId,
+        at: expect.any(Date),
+        ip: '203.0.113.7',
+        userAgent: 'replayer',
+      },
+    ]);
+    expect(of(created.sessionId, 'session.revoked')).toEqual([
+      {
+        name: 'session.revoked',
+        userId: 'racing-reuse',
+        sessionId: created.sessionId,
+        at: expect.any(Date),
+        reason: 'reuse-detected',
+      },
+    ]);
+  });
+
+  it('reports each session once when revoke, revokeAll and refreshes race to end it', async () => {
+    const user = 'racing-end';
+    const logins = await Promise.all([1, 2, 3].map(() => sessions.create({ id: user })));
+    await Promise.allSettled([
+      ...logins.flatMap((l) => Array.from({ length: 10 }, () => sessions.revoke(l.sessionId))),
+      ...Array.from({ length: 5 }, () => sessions.revokeAll(user)),
+      ...logins.flatMap((l) => Array.from({ length: 5 }, () => sessions.refresh(l.refreshToken))),
+    ]);
+    await until(() => logins.every((l) => of(l.sessionId, 'session.revoked').length > 0));
+    await settle();
+
+    for (const l of logins) expect(of(l.sessionId, 'session.revoked')).toHaveLength(1);
+    await expect(sessions.list(user)).resolves.toEqual([]);
+  });
+});

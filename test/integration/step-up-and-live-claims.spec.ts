@@ -8,7 +8,7 @@ import {
   UseGuards,
   type INestApplication,
 } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
@@ -17,17 +17,20 @@ import {
   CurrentSession,
   MemorySessionRepository,
   PassportAccessGuard,
+  Public,
   RequireFreshSession,
   Roles,
   RolesGuard,
   SafeErrorFilter,
   SessionArgumentError,
+  SessionConfigError,
   SessionModule,
   SessionRepository,
   SessionService,
   type SessionModuleOptions,
   type SessionPrincipal,
 } from 'nest-redis-sessions';
+import { resolveSessionConfig } from '../../src/config/resolve-session-config.js';
 import { RevocationCache } from '../../src/revocation/revocation-cache.js';
 import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import { testOptions } from '../support/session-app.js';
@@ -65,6 +68,15 @@ class StepUpController {
     return { ok: true };
   }
 
+  /** A handler that works out "fresh until" by moving the Date it was given (its own copy?). */
+  @Get('fresh-until')
+  @UseGuards(AccessGuard)
+  freshUntil(@CurrentSession() session: SessionPrincipal) {
+    session.authenticatedAt?.setTime(session.authenticatedAt.getTime() + 60 * MINUTE);
+    session.claims.tenant = 'mutated';
+    return { until: session.authenticatedAt?.toISOString() };
+  }
+
   @Get('admin')
   @UseGuards(AccessGuard, RolesGuard)
   @Roles('admin')
@@ -95,13 +107,28 @@ class VaultController {
   }
 }
 
+/** The README's "Password changed recipe", as written there. */
+@Controller('account')
+class PasswordController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Post('password')
+  @UseGuards(AccessGuard)
+  @RequireFreshSession('5m')
+  async changePassword(@CurrentSession() session: SessionPrincipal) {
+    // (the app stores the new password here)
+    await this.sessions.revokeAll(session.userId, { except: session.sessionId });
+    await this.sessions.markFresh(session.sessionId); // the new password was just typed
+  }
+}
+
 async function stepUpApp(
   options: Partial<SessionModuleOptions>,
   filter = true,
 ): Promise<INestApplication> {
   @Module({
     imports: [SessionModule.forRoot(testOptions({ customClaims: ['tenant'], ...options }))],
-    controllers: [StepUpController, VaultController],
+    controllers: [StepUpController, VaultController, PasswordController],
     providers: filter ? [{ provide: APP_FILTER, useClass: SafeErrorFilter }] : [],
   })
   class StepUpAppModule {}
@@ -432,6 +459,56 @@ describe('live claims and step-up on two instances with the revocation cache', (
     );
   });
 
+  it('password changed recipe: ends every other device on every instance, keeps the caller', async () => {
+    const sessions = a.get(SessionService);
+    const caller = await sessions.create({ id: 'pw-change' });
+    const phone = await sessions.create({ id: 'pw-change' });
+    const other = await sessions.create({ id: 'pw-bystander' });
+    for (const app of [a, b]) {
+      for (const login of [caller, phone, other]) {
+        await call(app, 'get', '/me', login.accessToken).expect(200); // cached on both
+      }
+    }
+    const now = Date.now();
+    await a.get(SessionRepository).markFresh(caller.sessionId, now - 10 * MINUTE, now);
+    await a.get(RevocationCache).invalidate([caller.sessionId]); // as if ten minutes had passed
+    await until(
+      async () => (await call(b, 'post', '/account/password', caller.accessToken)).status === 403,
+    );
+
+    await sessions.markFresh(caller.sessionId);
+    await until(
+      async () => (await call(b, 'post', '/account/password', caller.accessToken)).status === 201,
+    );
+
+    await until(async () => (await call(a, 'get', '/me', phone.accessToken)).status === 401);
+    await until(async () => (await call(b, 'get', '/me', phone.accessToken)).status === 401);
+    await expect(sessions.refresh(phone.refreshToken)).rejects.toMatchObject({ status: 401 });
+    for (const app of [a, b]) {
+      await call(app, 'get', '/me', caller.accessToken).expect(200);
+      await call(app, 'post', '/sensitive', caller.accessToken).expect(201);
+      await call(app, 'get', '/me', other.accessToken).expect(200);
+    }
+    await expect(sessions.refresh(caller.refreshToken)).resolves.toMatchObject({
+      sessionId: caller.sessionId,
+    });
+    expect((await sessions.list('pw-change')).map((s) => s.id)).toEqual([caller.sessionId]);
+  });
+
+  it('hands each request its own principal: a handler changing it changes no cached view', async () => {
+    const login = await a.get(SessionService).create({ id: 'mutator', claims: { tenant: 'a' } });
+    const now = Date.now();
+    await a.get(SessionRepository).markFresh(login.sessionId, now - 2 * MINUTE, now);
+    await b.get(RevocationCache).invalidate([login.sessionId]);
+    await call(b, 'post', '/sensitive', login.accessToken).expect(403); // stale view cached on b
+
+    await call(b, 'get', '/fresh-until', login.accessToken).expect(200);
+
+    expect((await call(b, 'post', '/sensitive', login.accessToken)).body).toEqual(NOT_FRESH);
+    const me = await call(b, 'get', '/me', login.accessToken).expect(200);
+    expect((me.body as { claims: unknown }).claims).toEqual({ tenant: 'a' });
+  });
+
   it('lets a session marked fresh on one instance through on the other', async () => {
     const login = await a.get(SessionService).create({ id: 'cached-fresh' });
     const now = Date.now();
@@ -444,5 +521,153 @@ describe('live claims and step-up on two instances with the revocation cache', (
     await until(
       async () => (await call(b, 'post', '/sensitive', login.accessToken)).status === 201,
     );
+  });
+});
+
+/** A controller opened with @Public() whose one sensitive handler asks for a fresh session. */
+@Controller('mostly-open')
+@Public()
+class MostlyOpenController {
+  @Get('info')
+  info() {
+    return { ok: true };
+  }
+
+  @Post('sensitive')
+  @RequireFreshSession('1m')
+  sensitive(@CurrentSession() session: SessionPrincipal) {
+    return { ok: true, userId: session.userId };
+  }
+}
+
+/** A controller that asks for fresh sessions, with one handler opened by @Public(). */
+@Controller('mostly-fresh')
+@RequireFreshSession('1m')
+class MostlyFreshController {
+  @Get('open')
+  @Public()
+  open() {
+    return { ok: true };
+  }
+}
+
+describe.each([
+  ['AccessGuard', AccessGuard],
+  ['PassportAccessGuard', PassportAccessGuard],
+] as const)('@RequireFreshSession() with @Public() and %s installed globally', (_name, guard) => {
+  let app: INestApplication;
+  let sessions: SessionService;
+
+  beforeAll(async () => {
+    @Module({
+      imports: [SessionModule.forRoot(testOptions({ repository: new MemorySessionRepository() }))],
+      controllers: [MostlyOpenController, MostlyFreshController],
+      providers: [
+        { provide: APP_GUARD, useExisting: guard },
+        { provide: APP_FILTER, useClass: SafeErrorFilter },
+      ],
+    })
+    class PublicAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [PublicAppModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    sessions = app.get(SessionService);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('never opens a handler that asks for a fresh session because its controller is public', async () => {
+    const server = app.getHttpServer();
+    await request(server).get('/mostly-open/info').expect(200);
+    await request(server).post('/mostly-open/sensitive').expect(401);
+
+    const login = await sessions.create({ id: 'public-fresh' });
+    await request(server)
+      .post('/mostly-open/sensitive')
+      .set('Authorization', `Bearer ${login.accessToken}`)
+      .expect(201)
+      .expect({ ok: true, userId: 'public-fresh' });
+    const now = Date.now();
+    await app.get(SessionRepository).markFresh(login.sessionId, now - 2 * MINUTE, now);
+    const stale = await request(server)
+      .post('/mostly-open/sensitive')
+      .set('Authorization', `Bearer ${login.accessToken}`)
+      .expect(403);
+    expect(stale.body).toEqual(NOT_FRESH);
+  });
+
+  it('keeps a handler marked @Public() open under a fresh-only controller', async () => {
+    await request(app.getHttpServer()).get('/mostly-fresh/open').expect(200);
+  });
+});
+
+describe('claims validation', () => {
+  let app: INestApplication;
+  let sessions: SessionService;
+
+  beforeAll(async () => {
+    app = await stepUpApp({ repository: new MemorySessionRepository() });
+    sessions = app.get(SessionService);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('counts the 1 KiB limit of the claims in bytes, not characters', async () => {
+    const login = await sessions.create({ id: 'bytes' });
+    const wide = { tenant: 'é'.repeat(600) }; // 614 characters of JSON, 1214 bytes
+    await expect(
+      sessions.updateClaims({ sessionId: login.sessionId }, { claims: wide }),
+    ).rejects.toThrow(SessionArgumentError);
+    await expect(sessions.create({ id: 'bytes', claims: wide })).rejects.toThrow(
+      SessionArgumentError,
+    );
+    const fits = { tenant: 'é'.repeat(500) }; // 1014 bytes
+    await expect(
+      sessions.updateClaims({ sessionId: login.sessionId }, { claims: fits }),
+    ).resolves.toBe(1);
+  });
+
+  it('stores exactly the claims it checked, whatever the object’s prototype says', async () => {
+    const login = await sessions.create({ id: 'proto' });
+    const sneaky = Object.assign(
+      Object.create({ toJSON: () => ({ role: 'admin', sub: 'root', tenant: 'other' }) }) as object,
+      { tenant: 't-1' },
+    );
+    await sessions.updateClaims({ sessionId: login.sessionId }, { claims: sneaky as never });
+    await expect(sessions.get(login.sessionId)).resolves.toMatchObject({
+      claims: { tenant: 't-1' },
+    });
+    const refreshed = await sessions.refresh(login.refreshToken);
+    const payload = claimsOf(refreshed.accessToken);
+    expect(payload.tenant).toBe('t-1');
+    expect(payload).not.toHaveProperty('role');
+    expect(payload.sub).toBe('proto');
+
+    let reads = 0;
+    const shifty = {
+      get tenant() {
+        reads += 1;
+        return reads === 1 ? 't-2' : { nested: true };
+      },
+    };
+    await sessions.updateClaims({ sessionId: login.sessionId }, { claims: shifty as never });
+    await expect(sessions.get(login.sessionId)).resolves.toMatchObject({
+      claims: { tenant: 't-2' },
+    });
+  });
+
+  it('refuses prototype keys as claim names', async () => {
+    await expect(
+      sessions.updateClaims({ userId: 'x' }, { claims: JSON.parse('{"__proto__":"x"}') as never }),
+    ).rejects.toThrow(SessionArgumentError);
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      expect(() =>
+        resolveSessionConfig(
+          testOptions({ repository: new MemorySessionRepository(), customClaims: [name] }),
+        ),
+      ).toThrow(SessionConfigError);
+    }
   });
 });
