@@ -22,21 +22,27 @@ export async function createSampleApp(
 ): Promise<INestApplication> {
   const module = AppModule.register(env); // throws first when the environment is bad
   const adapter = httpAdapterFromEnv(env);
-  const app = await createOnAdapter(adapter, module, {
-    abortOnError: false,
-    ...(options.logger !== undefined ? { logger: options.logger } : {}),
-  });
   // Credentials only for the configured origins: never a reflected foreign origin, never `null`.
-  const allowed = new Set(app.get<SampleConfig>(SAMPLE_CONFIG).session.allowedOrigins ?? []);
-  app.enableCors({
-    origin: (
-      origin: string | undefined,
-      callback: (error: Error | null, allow?: boolean) => void,
-    ) => callback(null, origin !== undefined && allowed.has(origin)),
-    credentials: true,
-    // Both platforms' preflight answers list these (their defaults differ: Fastify's lacks DELETE).
-    methods: 'GET,HEAD,POST,DELETE',
-  });
+  // The set is read from the app's config once the app exists, before it serves a request.
+  let allowed = new Set<string>();
+  const app = await createOnAdapter(
+    adapter,
+    module,
+    {
+      abortOnError: false,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    },
+    {
+      origin: (
+        origin: string | undefined,
+        callback: (error: Error | null, allow?: boolean) => void,
+      ) => callback(null, origin !== undefined && allowed.has(origin)),
+      credentials: true,
+      // Both platforms' preflight answers list these (their defaults differ: Fastify's lacks DELETE).
+      methods: 'GET,HEAD,POST,DELETE',
+    },
+  );
+  allowed = new Set(app.get<SampleConfig>(SAMPLE_CONFIG).session.allowedOrigins ?? []);
   serveOpenApiDocument(app);
   app.enableShutdownHooks();
   await app.init();

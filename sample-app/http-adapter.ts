@@ -1,3 +1,4 @@
+import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
 import {
   BadRequestException,
   UnsupportedMediaTypeException,
@@ -7,8 +8,10 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyError, FastifyReply } from 'fastify';
 import type { HttpAdapterName } from './config.js';
 
@@ -19,26 +22,31 @@ export const BODY_LIMIT_BYTES = 100 * 1024;
 const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/;
 
 /**
- * The Nest app of `module` on `adapter`, not yet initialised. The Fastify packages are imported
- * only for `fastify`, so an Express app runs without them installed (and vice versa).
+ * The Nest app of `module` on `adapter` with `cors`, not yet initialised. The Fastify packages are
+ * imported only for `fastify`, so an Express app runs without them installed (and vice versa).
  */
 export function createOnAdapter(
   adapter: HttpAdapterName,
   module: DynamicModule,
   options: NestApplicationOptions,
+  cors: CorsOptions,
 ): Promise<INestApplication> {
   return adapter === 'fastify'
-    ? createFastifyApp(module, options)
-    : createExpressApp(module, options);
+    ? createFastifyApp(module, options, cors)
+    : createExpressApp(module, options, cors);
 }
 
 async function createExpressApp(
   module: DynamicModule,
   options: NestApplicationOptions,
+  cors: CorsOptions,
 ): Promise<INestApplication> {
   const { default: cookieParser } = await import('cookie-parser');
   const app = await NestFactory.create<NestExpressApplication>(module, options);
   app.disable('x-powered-by');
+  // Before the body parser, so that its errors (400, 413, 415) carry the CORS headers too, as on
+  // Fastify: an allowed origin can read why its request was refused.
+  app.enableCors(cors);
   // Compressed bodies get a 415, as on Fastify (which has no decompressor built in).
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, inflate: false });
   app.use(cookieParser());
@@ -56,6 +64,7 @@ async function createExpressApp(
 async function createFastifyApp(
   module: DynamicModule,
   options: NestApplicationOptions,
+  cors: CorsOptions,
 ): Promise<INestApplication> {
   const [{ FastifyAdapter }, { default: fastifyCookie }] = await Promise.all([
     import('@nestjs/platform-fastify'),
@@ -66,6 +75,8 @@ async function createFastifyApp(
     // Express has no limit of its own on a path parameter (Fastify's is 100 characters, then 414);
     // Node refuses request heads over 16 KiB anyway.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16_384 },
+    // A request Node's parser refuses gets Node's own answer, as on Express (not Fastify's JSON).
+    clientErrorHandler: answerAsNode,
     // Fastify's own answer to a URL it cannot decode would quote the URL (a token may be in it).
     frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
       const statusCode = error.code === 'FST_ERR_BAD_URL' ? 400 : (error.statusCode ?? 500);
@@ -74,6 +85,9 @@ async function createFastifyApp(
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, options);
+  // Every OPTIONS is a preflight, as with Express's `cors`: @fastify/cors's strict mode would
+  // answer one without `Access-Control-Request-Method` with a text/plain 400.
+  app.enableCors({ ...(cors as FastifyCorsOptions), strictPreflight: false });
   // The module reads its cookies from the raw header: the plugin is for the app's own cookies.
   await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();
@@ -105,6 +119,28 @@ async function createFastifyApp(
     done(null, undefined);
   });
   return app;
+}
+
+/**
+ * Node's answer to a request its HTTP parser refuses (`server.on('clientError')` unset): a status
+ * line and `Connection: close`, no body, unless an answer is already on its way; then the socket
+ * is closed.
+ */
+function answerAsNode(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 431
+      : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+        ? 413
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy(error);
 }
 
 /**

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { SESSION_NOT_FRESH, SessionRepository, SessionService } from 'nest-redis-sessions';
-import { ADAPTERS, PASSWORDS, useSampleApp, waitFor } from '../e2e/e2e-helpers.js';
+import {
+  ADAPTERS,
+  PASSWORDS,
+  useSampleApp,
+  useSampleProcess,
+  waitFor,
+  type HttpServer,
+} from '../e2e/e2e-helpers.js';
 
 /** Debian's Chromium (`.ci/run` installs it when missing), or another Chromium's path. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -49,6 +56,14 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
     ACCESS_TTL: '2s',
     REUSE_GRACE: '0',
   });
+  // The same with one refresh a minute per client, so that the second refresh answers 429: the
+  // built app in a process of its own (@nestjs/throttler does not load in jest's ESM runtime).
+  const limited = useSampleProcess(`browser-page-limited-${adapter}`, {
+    HTTP_ADAPTER: adapter,
+    ACCESS_TTL: '2s',
+    REUSE_GRACE: '0',
+    RATE_LIMIT_PER_MINUTE: '1',
+  });
   const out = join(OUTPUT, adapter);
   let base = '';
   const devices: Device[] = [];
@@ -81,12 +96,12 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
     }
   });
 
-  async function openDevice(userAgent?: string): Promise<Device> {
+  async function openDevice(userAgent?: string, baseURL = base): Promise<Device> {
     const profile = mkdtempSync(join(tmpdir(), 'nrs-browser-'));
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       args: ARGS,
-      baseURL: base,
+      baseURL,
       viewport: { width: 960, height: 720 },
       ...(userAgent ? { userAgent } : {}),
     });
@@ -132,11 +147,14 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
   }
 
   /** Waits until the server refuses the device's current access token: it has expired. */
-  async function accessExpired(device: Device): Promise<void> {
+  async function accessExpired(
+    device: Device,
+    server: HttpServer | string = t.server,
+  ): Promise<void> {
     const token = await cookie(device, 'access_token');
     if (token === undefined) return; // the browser already dropped it (Max-Age)
     await waitFor(
-      () => request(t.server).get('/me').set('Authorization', `Bearer ${token}`),
+      () => request(server).get('/me').set('Authorization', `Bearer ${token}`),
       (res) => res.status === 401,
       { timeoutMs: 10_000, intervalMs: 200, what: 'the access token to expire' },
     );
@@ -351,6 +369,29 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
     await bTab.click('#whoami');
     await state(bTab, 'signed-out');
     await shot(bTab, '12-signed-out-everywhere');
+  });
+
+  it('stays signed in when the refresh answers 429, and says to try again', async () => {
+    const device = await openDevice(undefined, limited.url);
+    const tab = await device.context.newPage();
+    // The first visit's refresh (no cookie yet, 401) uses the minute's one refresh.
+    await tab.goto('/');
+    await signIn(tab, 'bob');
+    expect(device.refreshes).toEqual([401]);
+    const refreshToken = await cookie(device, 'refresh_token');
+    await accessExpired(device, limited.url);
+
+    await act(tab, '#whoami');
+    expect(device.refreshes).toEqual([401, 429]);
+    expect(await stateOf(tab)).toBe('signed-in');
+    expect(await tab.isVisible('#login-form')).toBe(false);
+    expect(await tab.textContent('#status')).toBe('Refresh failed (429): try again shortly');
+    expect(await tab.getAttribute('#status', 'class')).toBe('error');
+    expect(await tab.textContent('#me-user')).toBe('bob');
+    // Nothing was thrown away: the refresh cookie and the session are still there.
+    expect(await cookie(device, 'refresh_token')).toBe(refreshToken);
+    expect(device.calls.filter((call) => call.includes('/auth/logout'))).toEqual([]);
+    await shot(tab, '13-refresh-rate-limited');
   });
 
   it('breaks no Content-Security-Policy rule and throws no error in any page', async () => {

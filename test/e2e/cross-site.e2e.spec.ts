@@ -216,6 +216,45 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       expect(res.headers['access-control-allow-credentials']).toBe('true');
     });
 
+    it.each([
+      ['malformed JSON', 'application/json', '{"username":', 400, 'Malformed JSON body'],
+      [
+        'a body over 100 KiB',
+        'application/json',
+        `{"a":"${'x'.repeat(110_000)}"}`,
+        413,
+        'Payload Too Large',
+      ],
+      [
+        'a charset it cannot read',
+        'application/json; charset=latin1',
+        '{}',
+        415,
+        'Unsupported Media Type',
+      ],
+    ])(
+      'lets an allowed origin read the error answer to %s (CORS before the body parser)',
+      async (_what, type, body, status, message) => {
+        const res = await send(t.server, 'post', '/auth/login', { Origin: ALLOWED })
+          .set('Content-Type', type)
+          .send(body);
+        expectError(res, status, message);
+        expect(res.headers['access-control-allow-origin']).toBe(ALLOWED);
+        expect(res.headers['access-control-allow-credentials']).toBe('true');
+      },
+    );
+
+    it('answers an OPTIONS from an allowed origin without Access-Control-Request-Method as a preflight', async () => {
+      const res = await send(t.server, 'options', '/me', { Origin: ALLOWED });
+      expect(res.status).toBe(204);
+      expect(res.text).toBe('');
+      expect(res.headers).toMatchObject({
+        'access-control-allow-origin': ALLOWED,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'GET,HEAD,POST,DELETE',
+      });
+    });
+
     it.each([EVIL, 'null', OWN_ORIGIN])(
       'gives %s no CORS headers, preflight included',
       async (origin) => {
