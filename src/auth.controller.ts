@@ -2,6 +2,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   HttpStatus,
   Inject,
@@ -60,6 +61,7 @@ export class AuthController {
   ) {}
 
   @Post('refresh')
+  @Header('Cache-Control', 'no-store')
   @HttpCode(HttpStatus.OK)
   @UseGuards(RefreshGuard)
   async refresh(
@@ -81,6 +83,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Header('Cache-Control', 'no-store')
   @HttpCode(HttpStatus.NO_CONTENT)
   @UseGuards(LogoutGuard)
   async logout(
@@ -95,6 +98,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @Header('Cache-Control', 'no-store')
   @HttpCode(HttpStatus.NO_CONTENT)
   @UseGuards(AccessGuard)
   async logoutAll(
@@ -106,6 +110,7 @@ export class AuthController {
   }
 
   @Get('sessions')
+  @Header('Cache-Control', 'no-store')
   @UseGuards(AccessGuard)
   async list(
     @Req() request: AuthRequest<SessionPrincipal>,
@@ -125,6 +130,7 @@ export class AuthController {
   }
 
   @Delete('sessions/:id')
+  @Header('Cache-Control', 'no-store')
   @HttpCode(HttpStatus.NO_CONTENT)
   @UseGuards(AccessGuard)
   async revoke(

@@ -24,6 +24,8 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       const res = await refresh(t.server, session.refreshToken);
 
       expect(res.status).toBe(200);
+      // It carries a token (body and Set-Cookie): no cache may keep it.
+      expect(res.headers['cache-control']).toBe('no-store');
       const body = res.body as Record<string, unknown>;
       expect(Object.keys(body).sort()).toEqual([
         'accessToken',

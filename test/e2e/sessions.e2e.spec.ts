@@ -42,6 +42,7 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
 
       const res = await list(t.server, newer.accessToken);
       expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
       expect(Object.keys(res.body as object)).toEqual(['sessions']);
       const { sessions } = res.body as { sessions: ListedSession[] };
       expect(sessions.map((s) => s.id)).toEqual([newer.sessionId, older.sessionId]);
