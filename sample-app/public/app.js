@@ -343,4 +343,10 @@ $('logout-all').addEventListener('click', () =>
 $('sensitive').addEventListener('click', () => run(sensitiveAction));
 
 document.body.dataset.state = 'loading';
-run(loadAccount);
+run(loadAccount).then(() => {
+  // The session could not be checked (429, 503, network): offer the form, not a blank page.
+  if (document.body.dataset.state !== 'loading') return;
+  const failure = $('status').textContent;
+  showSignedOut();
+  setStatus(failure, 'error');
+});

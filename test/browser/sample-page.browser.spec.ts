@@ -392,6 +392,16 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
     expect(await cookie(device, 'refresh_token')).toBe(refreshToken);
     expect(device.calls.filter((call) => call.includes('/auth/logout'))).toEqual([]);
     await shot(tab, '13-refresh-rate-limited');
+
+    // A fresh visit whose first refresh is refused: the login form and the error, not a blank page.
+    await tab.reload();
+    await state(tab, 'signed-out');
+    expect(device.refreshes).toEqual([401, 429, 429]);
+    expect(await tab.isVisible('#login-form')).toBe(true);
+    expect(await tab.textContent('#status')).toBe('Refresh failed (429): try again shortly');
+    expect(await tab.getAttribute('#status', 'class')).toBe('error');
+    expect(await cookie(device, 'refresh_token')).toBe(refreshToken);
+    await shot(tab, '14-first-visit-rate-limited');
   });
 
   it('breaks no Content-Security-Policy rule and throws no error in any page', async () => {
