@@ -2,8 +2,10 @@
 # The package on Nest 11 and CommonJS (README, "Nest 11 and CommonJS"). Needs the library and the
 # sample app built first (`npm run build:sample`; `npm run test:nest11` does both). In a temporary
 # folder, deleted on exit, it installs Nest 11 and the packed package from the npm registry, then:
-#   1. compiles test/nest11/cjs-app.ts as a CommonJS Nest 11 app and runs it: login, /me, refresh,
-#      logout over real HTTP against real Redis (REDIS_URL, or a redis-server of its own);
+#   0. checks what the tarball holds (both builds and the bin; no tests, sources or sample app);
+#   1. compiles test/nest11/cjs-app.ts as a CommonJS Nest 11 app (also type-checked with
+#      skipLibCheck off) and runs it: login, /me, refresh, logout, /health and the OpenAPI
+#      document over real HTTP against real Redis (REDIS_URL, or a redis-server of its own);
 #   2. runs the e2e suite with every import of Nest's packages (common, core, testing, the HTTP and
 #      WebSocket platforms, and the optional peers terminus and swagger) mapped to that Nest 11
 #      install (jest.nest11.config.js).
@@ -24,6 +26,21 @@ step() { echo "== nest11: $1 ($((SECONDS - started)) s)"; }
 
 step "packing the package"
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n 1)
+# What an app installs: the two builds and the bin, never the tests, the sample app or sources.
+contents=$(tar -tzvf "$tmp/$tarball")
+for file in dist/index.js dist/index.d.ts dist/cjs/index.js dist/cjs/index.d.ts \
+  dist/cjs/package.json dist/cjs/health/index.js dist/cjs/openapi/index.js dist/health/index.js \
+  dist/openapi/index.js bin/nest-session-secret.js; do
+  grep -q " package/$file$" <<<"$contents" || { echo "the tarball lacks $file" >&2; exit 1; }
+done
+if grep -E " package/(src|test|sample-app|scripts|bench|docs|node_modules)/| package/(.*/)?\.env" <<<"$contents"; then
+  echo "the tarball holds files an app does not need (above)" >&2
+  exit 1
+fi
+grep -qE '^-rwx.* package/bin/nest-session-secret\.js$' <<<"$contents" || {
+  echo "bin/nest-session-secret.js is not executable in the tarball" >&2
+  exit 1
+}
 
 step "installing Nest 11 and $tarball in $tmp"
 cd "$tmp"
@@ -72,6 +89,11 @@ grep -q "require(\"nest-redis-sessions\")" build/nest11/cjs-app.js || {
 }
 # Older Nest 11 apps compile with `module: commonjs` (node10 resolution: `types`, `typesVersions`).
 "$tsc" -p tsconfig.json --noEmit --module commonjs --moduleResolution node10 --ignoreDeprecations 6.0
+# Without skipLibCheck, every declaration the package's types import must resolve from what it
+# brings (its @types dependencies) and its peers.
+"$tsc" -p tsconfig.json --noEmit --skipLibCheck false
+"$tsc" -p tsconfig.json --noEmit --module commonjs --moduleResolution node10 --ignoreDeprecations 6.0 \
+  --skipLibCheck false
 
 step "running the CommonJS app"
 node build/nest11/cjs-app.js

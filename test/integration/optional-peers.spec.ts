@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import { ACCESS_SECRET, REFRESH_SECRET } from '../support/session-app.js';
 
-const BUILT = resolve('dist/index.js');
+const BUILT = [resolve('dist/index.js'), resolve('dist/cjs/index.js')];
 const APP = resolve('test/support/optional-peers/app.mjs');
 const BLOCKER = resolve('test/support/optional-peers/block-peers.mjs');
 
@@ -40,8 +40,13 @@ interface RunResult {
   result: Record<string, unknown>;
 }
 
-/** Runs the plain-JavaScript app on the built package, with `blocked` unresolvable. */
-function runApp(prefix: string, blocked: string[]): Promise<RunResult> {
+type LoadWith = 'import' | 'require';
+
+/**
+ * Runs the plain-JavaScript app on the built package, with `blocked` unresolvable: `import` loads
+ * the ESM build (dist/), `require` the CommonJS one (dist/cjs/), as a CommonJS app would.
+ */
+function runApp(prefix: string, blocked: string[], loadWith: LoadWith): Promise<RunResult> {
   const args = blocked.length > 0 ? ['--import', BLOCKER, APP] : [APP];
   const child = spawn(process.execPath, args, {
     env: {
@@ -52,6 +57,7 @@ function runApp(prefix: string, blocked: string[]): Promise<RunResult> {
       ACCESS_SECRET,
       REFRESH_SECRET,
       BLOCKED_PACKAGES: blocked.join(','),
+      LOAD_WITH: loadWith,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -83,13 +89,26 @@ const SESSIONS_WORK = {
   afterLogout: 401,
 };
 
-describe('optional peer dependencies', () => {
+/** How a missing package fails to load: Node's ESM and CommonJS errors differ. */
+const MISSING: Record<LoadWith, { code: string; message: (name: string) => RegExp }> = {
+  import: {
+    code: 'ERR_MODULE_NOT_FOUND',
+    message: (name) => new RegExp(`^Cannot find package '${name}' imported from `),
+  },
+  require: {
+    code: 'MODULE_NOT_FOUND',
+    message: (name) => new RegExp(`^Cannot find module '${name}'`),
+  },
+};
+
+describe.each<LoadWith>(['import', 'require'])('optional peer dependencies (%s)', (loadWith) => {
+  const missing = MISSING[loadWith];
   let redis: Redis;
   const prefixes: string[] = [];
 
   beforeAll(() => {
-    if (!existsSync(BUILT)) {
-      throw new Error('dist/index.js is missing: run `npm run build` (or `npm test`)');
+    if (!BUILT.every((file) => existsSync(file))) {
+      throw new Error('dist/ lacks a build: run `npm run build` (or `npm test`)');
     }
     redis = createTestClient();
   });
@@ -105,9 +124,10 @@ describe('optional peer dependencies', () => {
   }
 
   it('the built library starts and serves sessions when none of them is installed', async () => {
-    const run = await runApp(prefix('no-peers'), OPTIONAL_PEERS);
+    const run = await runApp(prefix('no-peers'), OPTIONAL_PEERS, loadWith);
     expect({ code: run.code, ...run.result, imports: undefined }).toEqual({
       code: 0,
+      cjsBuildLoaded: loadWith === 'require',
       ...SESSIONS_WORK,
       imports: undefined,
     });
@@ -115,29 +135,30 @@ describe('optional peer dependencies', () => {
     expect(run.output).not.toMatch(/\bERROR\b/);
     const imports = run.result.imports as Record<string, { ok: boolean; code?: string }>;
     // The block is real: the app itself cannot import them.
-    expect(imports['@nestjs/terminus']).toMatchObject({ ok: false, code: 'ERR_MODULE_NOT_FOUND' });
-    expect(imports['@nestjs/swagger']).toMatchObject({ ok: false, code: 'ERR_MODULE_NOT_FOUND' });
+    expect(imports['@nestjs/terminus']).toMatchObject({ ok: false, code: missing.code });
+    expect(imports['@nestjs/swagger']).toMatchObject({ ok: false, code: missing.code });
   });
 
   it('the /health and /openapi subpaths fail to import, naming the missing peer', async () => {
-    const run = await runApp(prefix('subpaths'), OPTIONAL_PEERS);
+    const run = await runApp(prefix('subpaths'), OPTIONAL_PEERS, loadWith);
     const imports = run.result.imports as Record<string, unknown>;
     expect(imports['nest-redis-sessions/health']).toEqual({
       ok: false,
-      code: 'ERR_MODULE_NOT_FOUND',
-      message: expect.stringMatching(/^Cannot find package '@nestjs\/terminus' imported from /),
+      code: missing.code,
+      message: expect.stringMatching(missing.message('@nestjs/terminus')),
     });
     expect(imports['nest-redis-sessions/openapi']).toEqual({
       ok: false,
-      code: 'ERR_MODULE_NOT_FOUND',
-      message: expect.stringMatching(/^Cannot find package '@nestjs\/swagger' imported from /),
+      code: missing.code,
+      message: expect.stringMatching(missing.message('@nestjs/swagger')),
     });
   });
 
   it('with them installed, the same app works and the subpaths load (the check itself works)', async () => {
-    const run = await runApp(prefix('with-peers'), []);
+    const run = await runApp(prefix('with-peers'), [], loadWith);
     expect({ code: run.code, ...run.result }).toEqual({
       code: 0,
+      cjsBuildLoaded: loadWith === 'require',
       ...SESSIONS_WORK,
       imports: {
         'nest-redis-sessions/health': { ok: true },

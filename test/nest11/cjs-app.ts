@@ -3,7 +3,8 @@
  * file (and the Redis launcher) into a temporary folder holding Nest 11 and the package's tarball,
  * compiles it as a Nest 11 app is compiled (a `"type": "commonjs"` folder, so every import becomes
  * `require()`), and runs it. It logs in, calls a guarded route, refreshes, logs out over real HTTP
- * against real Redis, and exits non-zero at the first answer that is not the expected one.
+ * against real Redis, checks the `/health` and `/openapi` subpaths on terminus 11 and swagger 11,
+ * and exits non-zero when any answer is not the expected one.
  */
 import 'reflect-metadata';
 import {
@@ -20,6 +21,8 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +36,8 @@ import {
   type CookieResponse,
   type SessionPrincipal,
 } from 'nest-redis-sessions';
+import { SessionHealthIndicator, SessionHealthModule } from 'nest-redis-sessions/health';
+import { ApiSessionAuth, documentSessionRoutes } from 'nest-redis-sessions/openapi';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 
 const PASSWORD = 'alice-password-1';
@@ -61,8 +66,24 @@ class LoginController {
 class MeController {
   @Get()
   @UseGuards(AccessGuard)
+  @ApiSessionAuth()
   me(@CurrentSession() session: SessionPrincipal) {
     return { userId: session.userId, sessionId: session.sessionId, role: session.role };
+  }
+}
+
+/** The `/health` subpath's CommonJS build on `@nestjs/terminus` 11. */
+@Controller('health')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly sessions: SessionHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.sessions.isHealthy('sessions')]);
   }
 }
 
@@ -74,8 +95,9 @@ function appModule(redisUrl: string, keyPrefix: string) {
         refreshToken: { secret: randomBytes(32).toString('base64url'), ttl: '1h' },
         redis: { url: redisUrl, keyPrefix },
       }),
+      SessionHealthModule,
     ],
-    controllers: [LoginController, MeController],
+    controllers: [LoginController, MeController, HealthController],
     providers: [{ provide: APP_FILTER, useClass: SafeErrorFilter }],
   })
   class AppModule {}
@@ -123,6 +145,28 @@ const UNAUTHORIZED = JSON.stringify({ statusCode: 401, message: 'Unauthorized' }
 
 function field(body: unknown, name: string): unknown {
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : '';
+}
+
+/** The `/health` and `/openapi` subpaths' CommonJS builds, on terminus 11 and swagger 11. */
+async function exerciseSubpaths(base: string, document: OpenAPIObject): Promise<void> {
+  const health = await call(base, 'GET', '/health');
+  check('GET /health (SessionHealthIndicator) answers 200', health.status === 200, health);
+  check(
+    'the health check reports the session store up',
+    JSON.stringify(field(health.body, 'info')) === JSON.stringify({ sessions: { status: 'up' } }),
+    health.body,
+  );
+  const schemes = Object.keys(document.components?.securitySchemes ?? {}).sort();
+  check(
+    'documentSessionRoutes() adds the three security schemes',
+    JSON.stringify(schemes) ===
+      JSON.stringify(['sessionAccessCookie', 'sessionBearer', 'sessionRefreshCookie']),
+    schemes,
+  );
+  const refresh = document.paths['/auth/refresh']?.post;
+  check('the document has POST /auth/refresh', refresh?.tags?.[0] === 'sessions', refresh);
+  const me = document.paths['/me']?.get;
+  check('@ApiSessionAuth() documents the 401 of GET /me', !!me?.responses['401'], me);
 }
 
 async function exercise(base: string): Promise<void> {
@@ -215,9 +259,12 @@ async function main(): Promise<void> {
     const url = process.env.REDIS_URL ?? (redis = await startRedisServer()).url;
     const prefix = `nest11-cjs-${randomBytes(6).toString('hex')}:`;
     app = await NestFactory.create(appModule(url, prefix), { logger: ['error', 'warn'] });
+    const builder = documentSessionRoutes(app, new DocumentBuilder().setTitle('nest11'));
+    const document = SwaggerModule.createDocument(app, builder.build());
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     await exercise(`http://127.0.0.1:${port}`);
+    await exerciseSubpaths(`http://127.0.0.1:${port}`, document);
   } finally {
     await app?.close();
     await redis?.stop();

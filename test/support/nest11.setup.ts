@@ -6,7 +6,13 @@ import { createRequire } from 'node:module';
  * Jest's `require` resolves through its `moduleNameMapper`, as the tests' imports do.
  */
 const require = createRequire(import.meta.url);
-for (const name of ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express']) {
+for (const name of [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  '@nestjs/terminus',
+  '@nestjs/swagger',
+]) {
   const { version } = require(`${name}/package.json`) as { version: string };
   if (!version.startsWith('11.')) {
     throw new Error(`the Nest 11 run loaded ${name} ${version}: check NEST11_NODE_MODULES`);

@@ -4,11 +4,20 @@
 // are applied by hand. It logs in, calls a guarded route with the bearer token, refreshes with
 // the cookie, lists the sessions and logs out over real HTTP, then tries the optional subpaths
 // and peers, and prints one `RESULT <json>` line. Env: REDIS_URL, REDIS_KEY_PREFIX,
-// ACCESS_SECRET, REFRESH_SECRET (and BLOCKED_PACKAGES for block-peers.mjs).
+// ACCESS_SECRET, REFRESH_SECRET, LOAD_WITH (`import`, the default: the ESM build in dist/; or
+// `require`: the CommonJS build in dist/cjs/, the subpaths and peers required too) and
+// BLOCKED_PACKAGES for block-peers.mjs.
 import 'reflect-metadata';
 import { Controller, Get, Inject, Module, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AccessGuard, CurrentSession, SessionModule, SessionService } from 'nest-redis-sessions';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const withRequire = process.env.LOAD_WITH === 'require';
+/** `specifier` loaded the way LOAD_WITH says. */
+const load = (specifier) => (withRequire ? require(specifier) : import(specifier));
+const { AccessGuard, CurrentSession, SessionModule, SessionService } =
+  await load('nest-redis-sessions');
 
 class LoginController {
   constructor(sessions) {
@@ -47,10 +56,10 @@ Module({
   controllers: [LoginController],
 })(AppModule);
 
-/** What importing `specifier` gives: `ok`, or the error's code and message. */
+/** What loading `specifier` gives: `ok`, or the error's code and message. */
 async function tryImport(specifier) {
   try {
-    await import(specifier);
+    await load(specifier);
     return { ok: true };
   } catch (error) {
     return { ok: false, code: error.code, message: error.message };
@@ -60,7 +69,7 @@ async function tryImport(specifier) {
 const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
 await app.listen(0, '127.0.0.1');
 const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
-const result = {};
+const result = { cjsBuildLoaded: cjsBuildLoaded() };
 try {
   const login = await fetch(`${base}/login`, { method: 'POST' });
   const tokens = await login.json();
@@ -107,3 +116,8 @@ for (const specifier of [
   result.imports[specifier] = await tryImport(specifier);
 }
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+
+/** Whether this process loaded the package's CommonJS build (dist/cjs/index.js). */
+function cjsBuildLoaded() {
+  return require.resolve('nest-redis-sessions') in require.cache;
+}
