@@ -88,6 +88,28 @@ const ROWS = [
     scenario: 'login',
     census: 'login',
   },
+  // The same app on Fastify (`HTTP_ADAPTER=fastify`): its rows are divided by its own baseline.
+  {
+    id: 'public-fastify',
+    label: 'Fastify: `GET /public`, no guard (Fastify baseline)',
+    scenario: 'public',
+    app: 'fastify',
+    baseline: 'public-fastify',
+  },
+  {
+    id: 'guard-fastify',
+    label: 'Fastify: `AccessGuard`, strict (`GET /me`)',
+    scenario: 'guard',
+    app: 'fastify',
+    baseline: 'public-fastify',
+  },
+  {
+    id: 'refresh-fastify',
+    label: 'Fastify: `POST /auth/refresh`',
+    scenario: 'refresh',
+    app: 'fastify',
+    baseline: 'public-fastify',
+  },
 ];
 
 const secrets = {
@@ -134,11 +156,20 @@ async function fullRun() {
   const cacheApp = cacheBuilt
     ? await startApp({ ...appEnv, REVOCATION_CACHE_MS: args['cache-ms'] })
     : undefined;
-  const load = startLoad();
   const only = args.rows?.split(',');
-  const rows = ROWS.filter((row) => (!row.cache || cacheApp) && (!only || only.includes(row.id)));
+  const fastifyApp =
+    !only || only.some((id) => id.endsWith('-fastify'))
+      ? await startApp({ ...appEnv, HTTP_ADAPTER: 'fastify' })
+      : undefined;
+  const load = startLoad();
+  const rows = ROWS.filter(
+    (row) =>
+      (!row.cache || cacheApp) &&
+      (row.app !== 'fastify' || fastifyApp) &&
+      (!only || only.includes(row.id)),
+  );
   if (!rows.some((row) => row.id === 'public')) throw new Error('--rows must include public');
-  const appOf = (row) => (row.cache ? cacheApp : app);
+  const appOf = (row) => (row.cache ? cacheApp : row.app === 'fastify' ? fastifyApp : app);
   const urlOf = (row) => appOf(row).url;
   const totals = new Map(rows.map((row) => [row.id, emptyTotals()]));
   try {
@@ -162,6 +193,7 @@ async function fullRun() {
     }
   } finally {
     load.stop();
+    await fastifyApp?.stop();
     await cacheApp?.stop();
     await app.stop();
   }
@@ -373,7 +405,7 @@ function report(results, store, cacheBuilt) {
     rows.push([
       row.label,
       `${num(r.requestsPerSecond)} req/s${failures}`,
-      (r.requestsPerSecond / base).toFixed(2),
+      (r.requestsPerSecond / (results[row.baseline]?.requestsPerSecond ?? base)).toFixed(2),
       ms(r.p50),
       ms(r.p99),
       Number.isFinite(r.appCpuUs) ? `${num(r.appCpuUs)} µs` : 'n/a',
@@ -471,7 +503,7 @@ function report(results, store, cacheBuilt) {
     'How each row is measured:',
     '',
     '- req/s counts 2xx answers over the measured seconds; p50/p99 are their latencies. ' +
-      '"× unguarded" is the ratio to the first row.',
+      '"× unguarded" is the ratio to the first row (Fastify rows: to the Fastify baseline).',
     '- The passport rows are the handler of `GET /public` behind a `@nestjs/passport` + ' +
       'passport-jwt guard written as in the Nest recipe (sample-app/bench/), verifying the same ' +
       'access tokens, with no session check.',
