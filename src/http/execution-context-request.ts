@@ -13,8 +13,13 @@ export const SOCKET_METHOD = 'WEBSOCKET';
 
 /** Upgrade requests registered for clients that do not keep theirs (`ws`), by client. */
 const handshakes = new WeakMap<object, CookieRequest>();
-/** One request view per socket: the handshake's headers, and the principal the guard set. */
-const socketRequests = new WeakMap<object, PrincipalRequest>();
+/**
+ * Request views of a socket, one per message handler: the handshake's headers, and the principal
+ * the guard set for that handler. Per handler, so that a `@Public()` or unguarded handler never
+ * reads a principal another handler's guard verified for an earlier message (whose session may
+ * have been revoked, or whose token may have expired, since).
+ */
+const socketRequests = new WeakMap<object, Map<unknown, PrincipalRequest>>();
 
 /**
  * The HTTP request behind an execution context, whatever the transport. Reads `@nestjs/graphql`
@@ -23,7 +28,8 @@ const socketRequests = new WeakMap<object, PrincipalRequest>();
  * - `graphql`: `req` of the GraphQL context (the Apollo driver puts it there; Mercurius has
  *   `reply.request`).
  * - `ws`: the socket's handshake request (Socket.IO keeps it as `client.request`; for `ws` it must
- *   have been registered with `rememberHandshake`), seen as a state-changing request.
+ *   have been registered with `rememberHandshake`), seen as a state-changing request; one view
+ *   per socket and handler, so `user` is what that handler's guard set.
  * - anything else (`rpc`, a GraphQL subscription over a socket): an empty request, so a guard
  *   finds no token and refuses.
  */
@@ -34,7 +40,7 @@ export function requestOf(context: ExecutionContext): PrincipalRequest {
     case 'graphql':
       return graphqlRequest(context.getArgByIndex<unknown>(2)) ?? { headers: {} };
     case 'ws':
-      return socketRequest(context.switchToWs().getClient<unknown>());
+      return socketRequest(context.switchToWs().getClient<unknown>(), handlerOf(context));
     default:
       return { headers: {} };
   }
@@ -53,9 +59,19 @@ function graphqlRequest(gqlContext: unknown): PrincipalRequest | undefined {
   return isRequest(candidate) ? candidate : undefined;
 }
 
-function socketRequest(client: unknown): PrincipalRequest {
+/** The handler a context runs (the same function for a gateway message's guards and params). */
+function handlerOf(context: ExecutionContext): unknown {
+  return typeof context.getHandler === 'function' ? context.getHandler() : undefined;
+}
+
+function socketRequest(client: unknown, handler: unknown): PrincipalRequest {
   if (!isObject(client)) return { headers: {} };
-  let view = socketRequests.get(client);
+  let views = socketRequests.get(client);
+  if (!views) {
+    views = new Map();
+    socketRequests.set(client, views);
+  }
+  let view = views.get(handler);
   if (!view) {
     const handshake = handshakes.get(client) ?? socketIoRequest(client);
     const handshakeInfo = isObject(client.handshake) ? client.handshake : {};
@@ -68,7 +84,7 @@ function socketRequest(client: unknown): PrincipalRequest {
           ? handshakeInfo.address
           : handshake?.socket?.remoteAddress,
     };
-    socketRequests.set(client, view);
+    views.set(handler, view);
   }
   return view;
 }

@@ -2,7 +2,16 @@ import http from 'node:http';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { UseGuards, type INestApplication } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { Field, GraphQLModule, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import {
+  Field,
+  GraphQLModule,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
 import request from 'supertest';
 import {
   AccessGuard,
@@ -18,6 +27,7 @@ import {
 } from 'nest-redis-sessions';
 import { ApolloDriver } from '@nestjs/apollo';
 import { listenTestApp, type ListeningApp, type LoggedIn } from '../support/listening-app.js';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 
 @ObjectType()
 class Me {
@@ -60,6 +70,33 @@ class SessionResolver {
   }
 }
 
+@ObjectType()
+class Report {
+  @Field() title!: string;
+}
+
+/** Field resolvers: guarded only with `fieldResolverEnhancers: ['guards']` (see the README). */
+@Resolver(() => Report)
+@UseGuards(AccessGuard, RolesGuard)
+class ReportResolver {
+  @Query(() => Report)
+  @Public()
+  report(): Report {
+    return { title: 'quarterly' };
+  }
+
+  @ResolveField(() => String)
+  owner(@CurrentSession() session: SessionPrincipal): string {
+    return session.userId;
+  }
+
+  @ResolveField(() => String)
+  @Roles('admin')
+  figures(): string {
+    return 'for admins';
+  }
+}
+
 interface GqlError {
   message: string;
   extensions?: { code?: string; originalError?: unknown };
@@ -86,9 +123,15 @@ beforeAll(async () => {
         driver: ApolloDriver,
         autoSchemaFile: true,
         graphiql: false,
+        allowBatchedHttpRequests: true,
+        fieldResolverEnhancers: ['guards'],
       }),
     ],
-    providers: [SessionResolver, { provide: APP_FILTER, useClass: SafeErrorFilter }],
+    providers: [
+      SessionResolver,
+      ReportResolver,
+      { provide: APP_FILTER, useClass: SafeErrorFilter },
+    ],
   });
   ({ app, server, port } = suite);
 });
@@ -248,6 +291,105 @@ describe('GraphQL: cross-site requests with the cookie', () => {
   });
 });
 
+describe('GraphQL: batches, aliases, field resolvers, introspection', () => {
+  function batch(queries: string[]): request.Test {
+    return request(server)
+      .post('/graphql')
+      .send(queries.map((query) => ({ query })));
+  }
+
+  it('guards every operation of a batch (an array in one POST) with the request of the batch', async () => {
+    const user = await login('alice', 'user');
+    const bearer = `Bearer ${user.accessToken}`;
+    const served = await batch(['{ whoami }', '{ adminReport }', '{ ping }']).set(
+      'Authorization',
+      bearer,
+    );
+    const [who, admin, ping] = served.body as GqlBody[];
+    expect(who).toEqual({ data: { whoami: 'alice' } });
+    expect(errorCodes(admin)).toEqual(['FORBIDDEN']);
+    expect(ping).toEqual({ data: { ping: 'pong' } });
+
+    const anonymous = (await batch(['{ whoami }', '{ ping }'])).body as GqlBody[];
+    expect(errorCodes(anonymous[0])).toEqual(['UNAUTHENTICATED']);
+    expect(anonymous[1]).toEqual({ data: { ping: 'pong' } });
+
+    const before = touched;
+    const crossSite = await batch(['mutation { touch }', 'mutation { touch }'])
+      .set('Cookie', user.cookie)
+      .set('Origin', ORIGIN_FOREIGN);
+    for (const body of crossSite.body as GqlBody[]) expect(errorCodes(body)).toEqual(['FORBIDDEN']);
+    expect(touched).toBe(before);
+  });
+
+  it('guards each aliased field on its own', async () => {
+    const user = await login('alice', 'user');
+    const res = await gql('{ a: whoami b: me { userId } c: ping }').set(
+      'Authorization',
+      `Bearer ${user.accessToken}`,
+    );
+    expect(res.body).toEqual({ data: { a: 'alice', b: { userId: 'alice' }, c: 'pong' } });
+    const refused = await gql('{ a: whoami b: adminReport }').set(
+      'Authorization',
+      `Bearer ${user.accessToken}`,
+    );
+    const body = refused.body as GqlBody;
+    expect(errorCodes(body)).toEqual(['FORBIDDEN']);
+    expect((body.errors?.[0] as GqlError & { path?: string[] }).path).toEqual(['b']);
+  });
+
+  it("guards field resolvers (fieldResolverEnhancers: ['guards']) under a @Public() query", async () => {
+    expect((await gql('{ report { title } }')).body).toEqual({
+      data: { report: { title: 'quarterly' } },
+    });
+    const anonymous = (await gql('{ report { title owner } }')).body as GqlBody;
+    expect(anonymous.data ?? null).toBeNull();
+    expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+
+    const user = await login('bob', 'user');
+    const own = await gql('{ report { owner } }').set(
+      'Authorization',
+      `Bearer ${user.accessToken}`,
+    );
+    expect(own.body).toEqual({ data: { report: { owner: 'bob' } } });
+    const figures = await gql('{ report { figures } }').set(
+      'Authorization',
+      `Bearer ${user.accessToken}`,
+    );
+    expect(errorCodes(figures.body as GqlBody)).toEqual(['FORBIDDEN']);
+
+    const admin = await login('erin', 'admin');
+    const served = await gql('{ report { figures } }').set(
+      'Authorization',
+      `Bearer ${admin.accessToken}`,
+    );
+    expect(served.body).toEqual({ data: { report: { figures: 'for admins' } } });
+  });
+
+  it('leaves introspection alone (no resolver of the app, so no guard)', async () => {
+    const res = await gql('{ __schema { queryType { name } } }');
+    expect(res.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+  });
+
+  it("refuses a GET or a text/plain POST without Apollo's preflight header (CSRF prevention)", async () => {
+    const alice = await login('alice');
+    const get = await request(server)
+      .get('/graphql')
+      .query({ query: '{ whoami }' })
+      .set('Cookie', alice.cookie);
+    expect(get.status).toBe(400);
+    expect(get.text).not.toContain('alice');
+    const before = touched;
+    const plain = await request(server)
+      .post('/graphql')
+      .set('Content-Type', 'text/plain')
+      .set('Cookie', alice.cookie)
+      .send(JSON.stringify({ query: 'mutation { touch }' }));
+    expect(plain.status).toBe(400);
+    expect(touched).toBe(before);
+  });
+});
+
 describe('GraphQL: hostile tokens', () => {
   it.each([
     ['garbage', 'not-a-token'],
@@ -355,3 +497,80 @@ function rawPost(
     req.end(body);
   });
 }
+
+describe('GraphQL without SafeErrorFilter, on a session store that goes down', () => {
+  let redisServer: RedisServerHandle;
+  let bare: ListeningApp;
+
+  beforeAll(async () => {
+    redisServer = await startRedisServer();
+    // Apollo puts a stack trace in every error's extensions outside NODE_ENV production or test;
+    // the README's option turns that off.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'development';
+    try {
+      bare = await listenTestApp({
+        name: 'e2e-graphql-bare',
+        options: { redis: { url: redisServer.url } },
+        imports: [
+          GraphQLModule.forRoot<ApolloDriverConfig>({
+            driver: ApolloDriver,
+            autoSchemaFile: true,
+            graphiql: false,
+            includeStacktraceInErrorResponses: false,
+          }),
+        ],
+        providers: [SessionResolver],
+      });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+  });
+
+  afterAll(async () => {
+    await bare?.close();
+    await redisServer?.stop();
+  });
+
+  function bareGql(query: string): request.Test {
+    return request(bare.server).post('/graphql').send({ query });
+  }
+
+  it('maps a refusal as with the filter, with no stack trace, and logs nothing about it', async () => {
+    const res = await bareGql('{ whoami }').set('Authorization', 'Bearer x.y.z');
+    expectRefused(res, 'UNAUTHENTICATED');
+    expect((res.body as GqlBody).errors?.[0].extensions).toEqual({
+      code: 'UNAUTHENTICATED',
+      originalError: { statusCode: 401, message: 'Unauthorized' },
+    });
+    expect(bare.logger.lines.join('\n')).not.toContain('Unauthorized');
+  });
+
+  it('answers an error with status 503 while Redis is down, then serves again', async () => {
+    const alice = await bare.login('alice');
+    await redisServer.kill();
+    const res = await bareGql('{ whoami }').set('Authorization', `Bearer ${alice.accessToken}`);
+    expect(res.status).toBe(200);
+    const body = res.body as GqlBody & { errors: { extensions: Record<string, unknown> }[] };
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0]).toMatchObject({ message: 'Session store unavailable' });
+    expect(body.errors[0].extensions).toEqual({
+      code: 'INTERNAL_SERVER_ERROR',
+      status: 503,
+      originalError: { statusCode: 503, message: 'Session store unavailable' },
+    });
+    expect(res.text).not.toContain(alice.accessToken);
+
+    await redisServer.restart();
+    // The client reconnects with a backoff: wait until the store answers again.
+    for (let i = 0; i < 80; i += 1) {
+      const probe = await request(bare.server).post('/login').query({ user: 'probe' });
+      if (probe.status === 201) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const bob = await bare.login('bob');
+    const ok = await bareGql('{ whoami }').set('Authorization', `Bearer ${bob.accessToken}`);
+    expect(ok.body).toEqual({ data: { whoami: 'bob' } });
+  });
+});

@@ -77,6 +77,20 @@ async function open(headers: Record<string, string | undefined>): Promise<{
   return { socket, messages, closed };
 }
 
+/** How a handshake ends: the server's close (code, reason) after opening, or a refused upgrade. */
+function outcome(
+  headers: Record<string, string | string[]>,
+): Promise<{ closed: { code: number; reason: string } } | { error: string }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(wsUrl, { headers });
+    sockets.push(socket);
+    socket.once('error', (error) => resolve({ error: error.message }));
+    socket.once('close', (code, reason) =>
+      resolve({ closed: { code, reason: reason.toString('utf8') } }),
+    );
+  });
+}
+
 /** Sends one message and resolves with the next message received. */
 function ask(socket: WebSocket, event: string): Promise<unknown> {
   return new Promise((resolve) => {
@@ -125,5 +139,42 @@ describe('WebSocket (ws): the upgrade request handed over in handleConnection', 
       data: { status: 'error', statusCode: 401, message: 'Unauthorized' },
     });
     expect(await closed).toEqual({ code: 1008, reason: 'Unauthorized' });
+  });
+});
+
+describe('WebSocket (ws): hostile handshakes', () => {
+  it('closes a socket opened with two Authorization lines, even when one of them is valid', async () => {
+    const alice = await login('alice');
+    const bob = await login('bob');
+    for (const pair of [
+      [alice.accessToken, 'x.y.z'],
+      ['x.y.z', alice.accessToken],
+      [alice.accessToken, bob.accessToken],
+    ]) {
+      const lines = pair.map((token) => `Bearer ${token}`);
+      expect(await outcome({ Authorization: lines })).toEqual({
+        closed: { code: 1008, reason: 'Unauthorized' },
+      });
+    }
+  });
+
+  it('closes sockets opened with garbage cookies, refuses oversized headers, and keeps serving', async () => {
+    const alice = await login('alice');
+    for (const cookie of [
+      'access_token',
+      'access_token=; ;;=;a=b=c',
+      `access_token=${alice.accessToken}; access_token=${alice.accessToken}`,
+      `access_token=${'a'.repeat(8000)}.${'b'.repeat(8000)}.c`,
+      `x=${'%'.repeat(4000)}; access_token=%E0%A4%A`,
+    ]) {
+      expect(await outcome({ Cookie: cookie })).toEqual({
+        closed: { code: 1008, reason: 'Unauthorized' },
+      });
+    }
+    expect(await outcome({ Authorization: `Bearer ${'a'.repeat(20_000)}` })).toEqual({
+      error: 'Unexpected server response: 431',
+    });
+    const { socket } = await open({ Authorization: `Bearer ${alice.accessToken}` });
+    expect(await ask(socket, 'whoami')).toMatchObject({ data: { userId: 'alice' } });
   });
 });

@@ -6,6 +6,7 @@ import {
   AccessGuard,
   CurrentSession,
   CurrentUser,
+  Public,
   Roles,
   RolesGuard,
   SafeErrorFilter,
@@ -16,6 +17,8 @@ import {
   type SocketErrorBody,
 } from 'nest-redis-sessions';
 import { listenTestApp, type ListeningApp, type LoggedIn } from '../support/listening-app.js';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { ACCESS_SECRET } from '../support/session-app.js';
 
 /** The gateway of the README: the handshake is checked by the middleware, every message by the guard. */
 @WebSocketGateway()
@@ -37,6 +40,13 @@ class ChatGateway implements OnGatewayInit {
   @Roles('admin')
   admin(): string {
     return 'for admins';
+  }
+
+  /** A public handler of the guarded gateway: no principal, as on a `@Public()` route. */
+  @SubscribeMessage('hello')
+  @Public()
+  hello(@CurrentSession() session: SessionPrincipal | undefined) {
+    return { userId: session?.userId ?? null };
   }
 }
 
@@ -89,9 +99,9 @@ type Headers = Record<string, string | string[] | undefined>;
 /** A Socket.IO client (no reconnection) sending `headers` with its handshake. */
 function client(
   headers: Headers,
-  options: { namespace?: string; transport?: 'websocket' | 'polling' } = {},
+  options: { namespace?: string; transport?: 'websocket' | 'polling'; base?: string } = {},
 ): Socket {
-  const socket = io(`${baseUrl}/${options.namespace ?? ''}`, {
+  const socket = io(`${options.base ?? baseUrl}/${options.namespace ?? ''}`, {
     transports: [options.transport ?? 'websocket'],
     extraHeaders: headers as Record<string, string>,
     reconnection: false,
@@ -211,6 +221,9 @@ describe('WebSocket: Cross-Site WebSocket Hijacking', () => {
       { Cookie: alice.cookie, Origin: ORIGIN_FOREIGN },
       { Cookie: alice.cookie, Origin: 'null' },
       { Cookie: alice.cookie, 'Sec-Fetch-Site': 'cross-site' },
+      // Another port of the same host is another origin.
+      { Cookie: alice.cookie, Origin: `http://127.0.0.1:${suite.port + 1}` },
+      { Cookie: alice.cookie, Origin: 'not a url' },
     ]) {
       const outcome = await connection(client(headers));
       expect(outcome).toEqual({
@@ -226,6 +239,8 @@ describe('WebSocket: Cross-Site WebSocket Hijacking', () => {
     for (const headers of [
       { Cookie: alice.cookie, Origin: baseUrl },
       { Cookie: alice.cookie, Origin: ORIGIN_ALLOWED },
+      // No Origin and no Sec-Fetch-Site: not a browser, so not a cross-site page.
+      { Cookie: alice.cookie },
       { Authorization: `Bearer ${alice.accessToken}`, Origin: ORIGIN_FOREIGN },
     ]) {
       const socket = client(headers);
@@ -286,6 +301,34 @@ describe('WebSocket: every message is checked', () => {
     }
   });
 
+  it('never gives a @Public() handler the principal an earlier message verified (revoked since)', async () => {
+    const frank = await login('frank');
+    const socket = client({ Authorization: `Bearer ${frank.accessToken}` });
+    expect(await connection(socket)).toEqual({ connected: true });
+    expect(await send(socket, 'whoami')).toMatchObject({ answer: { userId: 'frank' } });
+    expect(await send(socket, 'hello')).toEqual({ answer: { userId: null } });
+
+    expect(await app.get(SessionService).revoke(frank.sessionId)).toBe(true);
+
+    expect(await send(socket, 'hello')).toEqual({ answer: { userId: null } });
+    expect(await send(socket, 'whoami')).toEqual({
+      exception: { status: 'error', ...UNAUTHORIZED },
+    });
+  });
+
+  it('gives each socket its own principal, with messages of two users interleaved', async () => {
+    const alice = await login('alice');
+    const bob = await login('bob');
+    const a = client({ Authorization: `Bearer ${alice.accessToken}` });
+    const b = client({ Authorization: `Bearer ${bob.accessToken}` });
+    expect(await connection(a)).toEqual({ connected: true });
+    expect(await connection(b)).toEqual({ connected: true });
+    const answers = await Promise.all([a, b, a, b, b, a].map((socket) => send(socket, 'whoami')));
+    expect(
+      answers.map((answer) => (answer as { answer: { sessionId: string } }).answer.sessionId),
+    ).toEqual([alice, bob, alice, bob, bob, alice].map((session) => session.sessionId));
+  });
+
   it('refuses a @Roles("admin") message to another role with 403, and keeps the socket', async () => {
     const dave = await login('dave', 'user');
     const socket = client({ Authorization: `Bearer ${dave.accessToken}` });
@@ -300,5 +343,116 @@ describe('WebSocket: every message is checked', () => {
     const admin = client({ Authorization: `Bearer ${erin.accessToken}` });
     expect(await connection(admin)).toEqual({ connected: true });
     expect(await send(admin, 'admin')).toEqual({ answer: 'for admins' });
+  });
+});
+
+describe('WebSocket: a long-lived socket, with the revocation cache on', () => {
+  let cached: ListeningApp;
+  let base: string;
+
+  beforeAll(async () => {
+    cached = await listenTestApp({
+      name: 'e2e-websocket-cached',
+      options: {
+        accessToken: { secret: ACCESS_SECRET, ttl: '2s' },
+        revocation: { cacheMs: '1m' },
+      },
+      providers: [ChatGateway],
+    });
+    base = `http://127.0.0.1:${cached.port}`;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets.splice(0)) socket.disconnect();
+    await cached?.close();
+  });
+
+  it("refuses the socket's next message once its access token has expired, and disconnects it", async () => {
+    const alice = await cached.login('alice');
+    const socket = client({ Authorization: `Bearer ${alice.accessToken}` }, { base });
+    expect(await connection(socket)).toEqual({ connected: true });
+    expect(await send(socket, 'whoami')).toMatchObject({ answer: { userId: 'alice' } });
+
+    const { exp } = JSON.parse(
+      Buffer.from(alice.accessToken.split('.')[1], 'base64url').toString('utf8'),
+    ) as { exp: number };
+    // `exp` is in whole seconds: the token is expired once that second has passed.
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 1100),
+    );
+
+    const closed = disconnected(socket);
+    expect(await send(socket, 'whoami')).toEqual({
+      exception: { status: 'error', ...UNAUTHORIZED },
+    });
+    expect(await closed).toBe('io server disconnect');
+  });
+
+  it('refuses the next message of a revoked session although its live view was cached', async () => {
+    const carol = await cached.login('carol');
+    const socket = client({ Authorization: `Bearer ${carol.accessToken}` }, { base });
+    expect(await connection(socket)).toEqual({ connected: true });
+    // Two messages: the second is answered from the cache.
+    expect(await send(socket, 'whoami')).toMatchObject({ answer: { userId: 'carol' } });
+    expect(await send(socket, 'whoami')).toMatchObject({ answer: { userId: 'carol' } });
+
+    expect(await cached.app.get(SessionService).revoke(carol.sessionId)).toBe(true);
+
+    const closed = disconnected(socket);
+    expect(await send(socket, 'whoami')).toEqual({
+      exception: { status: 'error', ...UNAUTHORIZED },
+    });
+    expect(await closed).toBe('io server disconnect');
+  });
+});
+
+describe('WebSocket: the session store goes down', () => {
+  let redisServer: RedisServerHandle;
+  let down: ListeningApp;
+  let base: string;
+
+  beforeAll(async () => {
+    redisServer = await startRedisServer();
+    down = await listenTestApp({
+      name: 'e2e-websocket-down',
+      options: { redis: { url: redisServer.url } },
+      providers: [ChatGateway],
+    });
+    base = `http://127.0.0.1:${down.port}`;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets.splice(0)) socket.disconnect();
+    await down?.close();
+    await redisServer?.stop();
+  });
+
+  it('answers 503 to a message (keeping the socket) and to a handshake, and refuses the lost session after', async () => {
+    const alice = await down.login('alice');
+    const socket = client({ Authorization: `Bearer ${alice.accessToken}` }, { base });
+    expect(await connection(socket)).toEqual({ connected: true });
+
+    await redisServer.kill();
+
+    const unavailable = { statusCode: 503, message: 'Session store unavailable' };
+    expect(await send(socket, 'whoami')).toEqual({
+      exception: { status: 'error', ...unavailable },
+    });
+    expect(socket.connected).toBe(true);
+    const refused = await connection(
+      client({ Authorization: `Bearer ${alice.accessToken}` }, { base }),
+    );
+    expect(refused).toEqual({ connected: false, message: unavailable.message, data: unavailable });
+    const log = down.logger.lines.join('\n');
+    expect(log).not.toContain(alice.accessToken);
+
+    // A restarted Redis is empty: the session is gone, so the socket is refused (not served).
+    await redisServer.restart();
+    let answer = await send(socket, 'whoami');
+    for (let i = 0; i < 50 && JSON.stringify(answer).includes('503'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await send(socket, 'whoami');
+    }
+    expect(answer).toEqual({ exception: { status: 'error', ...UNAUTHORIZED } });
   });
 });

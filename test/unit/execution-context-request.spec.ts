@@ -7,15 +7,23 @@ import {
 } from '../../src/http/execution-context-request.js';
 
 /** An execution context of `type` over `args`, as Nest builds one (only what `requestOf` reads). */
-function contextOf(type: string, args: unknown[]): ExecutionContext {
+function contextOf(
+  type: string,
+  args: unknown[],
+  handler: () => void = handlerA,
+): ExecutionContext {
   return {
     getType: () => type,
+    getHandler: () => handler,
     getArgByIndex: (index: number) => args[index],
     getArgs: () => args,
     switchToHttp: () => ({ getRequest: () => args[0] }),
     switchToWs: () => ({ getClient: () => args[0], getData: () => args[1] }),
   } as unknown as ExecutionContext;
 }
+
+function handlerA(): void {}
+function handlerB(): void {}
 
 const httpRequest = { method: 'GET', headers: { authorization: 'Bearer a.b.c' } };
 
@@ -58,7 +66,7 @@ describe('requestOf', () => {
       ip: '10.0.0.7',
     });
     expect(isUnsafeMethod(view)).toBe(true);
-    // One view per socket: what the guard puts on it, the decorators find.
+    // One view per socket and handler: what the guard puts on it, that handler's decorators find.
     view.user = {
       userId: 'u',
       sessionId: 's',
@@ -66,6 +74,13 @@ describe('requestOf', () => {
       accessTokenExpiresAt: new Date(0),
     };
     expect(requestOf(contextOf('ws', [socket, 'another message'])).user).toBe(view.user);
+    // Another handler (a @Public() one, whose guard sets nothing) never sees it.
+    const other = requestOf(contextOf('ws', [socket, {}], handlerB));
+    expect(other.user).toBeUndefined();
+    expect(other.headers).toBe(handshake.headers);
+    // Nor does another socket.
+    const second = { request: handshake, handshake: { address: '10.0.0.8' } };
+    expect(requestOf(contextOf('ws', [second, {}])).user).toBeUndefined();
   });
 
   it('sees the upgrade request registered for a `ws` client, replacing an earlier view', () => {
