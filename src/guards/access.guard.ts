@@ -50,7 +50,7 @@ export class AccessGuard implements CanActivate {
     if (
       isUnsafeMethod(request) &&
       this.usesCookie(request) &&
-      isCrossSite(request, this.config.allowedOrigins)
+      isCrossSite(request, this.config.allowedOrigins, this.config.cookies.secure)
     ) {
       throw new CrossSiteRequestException();
     }

@@ -28,7 +28,7 @@ export class RefreshGuard implements CanActivate {
     if (
       found?.fromCookie &&
       isUnsafeMethod(request) &&
-      isCrossSite(request, this.config.allowedOrigins)
+      isCrossSite(request, this.config.allowedOrigins, this.config.cookies.secure)
     ) {
       throw new CrossSiteRequestException();
     }

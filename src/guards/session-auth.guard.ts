@@ -30,7 +30,7 @@ export abstract class SessionAuthGuard extends AuthGuard() {
     if (
       isUnsafeMethod(request) &&
       this.usesCookie(request) &&
-      isCrossSite(request, this.config.allowedOrigins)
+      isCrossSite(request, this.config.allowedOrigins, this.config.cookies.secure)
     ) {
       throw new CrossSiteRequestException();
     }

@@ -70,9 +70,16 @@ export function readBodyRefreshToken(req: CookieRequest): string | undefined {
 /**
  * Whether a browser sent this request from another site: an `Origin` that is neither the
  * request's own host nor allowed, or `Sec-Fetch-Site: cross-site` without an allowed `Origin`.
- * Requests with neither header (non-browser clients) are not cross-site.
+ * Requests with neither header (non-browser clients) are not cross-site. With `secureCookies`, a
+ * plain-http `Origin` on the request's own host counts as another site too (a downgraded page
+ * on the same host, e.g. injected by a network attacker), except on loopback hosts, which
+ * browsers treat as secure.
  */
-export function isCrossSite(req: CookieRequest, allowedOrigins: ReadonlySet<string>): boolean {
+export function isCrossSite(
+  req: CookieRequest,
+  allowedOrigins: ReadonlySet<string>,
+  secureCookies = false,
+): boolean {
   const origin = req.headers.origin;
   if (origin !== undefined) {
     if (typeof origin !== 'string' || origin === 'null') return true;
@@ -83,9 +90,15 @@ export function isCrossSite(req: CookieRequest, allowedOrigins: ReadonlySet<stri
       return true;
     }
     if (allowedOrigins.has(url.origin)) return false;
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return true;
+    if (secureCookies && url.protocol === 'http:' && !isLoopback(url.hostname)) return true;
     return url.host !== req.headers.host;
   }
   return req.headers['sec-fetch-site'] === 'cross-site';
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** The client's user agent and ip, as recorded with a session. */

@@ -13,7 +13,8 @@ import {
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const HOST = 'sample.test:8080';
-  const OWN_ORIGIN = `http://${HOST}`;
+  // Behind a TLS-terminating proxy: the app sees plain http, the browser's page is https.
+  const OWN_ORIGIN = `https://${HOST}`;
   const ALLOWED = 'https://app.example';
   const EVIL = 'https://evil.example';
 
@@ -56,6 +57,9 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       'a foreign Origin with Sec-Fetch-Site: same-origin',
       { Origin: EVIL, 'Sec-Fetch-Site': 'same-origin' },
     ],
+    // Secure cookies: a plain-http page on the same host is a downgrade, not the app's own page.
+    ['its own host over plain http', { Origin: `http://${HOST}` }],
+    ['a non-web scheme on its own host', { Origin: `ftp://${HOST}` }],
   ];
 
   const SAME_SITE: Array<[string, Record<string, string>]> = [

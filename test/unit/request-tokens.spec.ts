@@ -156,6 +156,34 @@ describe('isCrossSite', () => {
     expect(isCrossSite(req({ host: 'api.example', origin }), none)).toBe(true);
   });
 
+  describe('with Secure cookies', () => {
+    it.each([
+      ['its own host over plain http', 'api.example', 'http://api.example'],
+      ['its own host and port over plain http', 'api.example:8080', 'http://api.example:8080'],
+      ['a non-web scheme on its own host', 'api.example', 'ftp://api.example'],
+    ])('refuses %s', (_case, host, origin) => {
+      expect(isCrossSite(req({ host, origin }), none, true)).toBe(true);
+      // Without Secure cookies the plain-http page is the app's own (local development).
+      if (origin.startsWith('http:')) expect(isCrossSite(req({ host, origin }), none)).toBe(false);
+    });
+
+    it.each([
+      ['https on its own host', 'api.example', 'https://api.example'],
+      ['http on localhost', 'localhost:3000', 'http://localhost:3000'],
+      ['http on 127.0.0.1', '127.0.0.1:3000', 'http://127.0.0.1:3000'],
+      ['http on [::1]', '[::1]:3000', 'http://[::1]:3000'],
+    ])('allows %s (browsers treat loopback as secure)', (_case, host, origin) => {
+      expect(isCrossSite(req({ host, origin }), none, true)).toBe(false);
+    });
+
+    it('allows a listed plain-http origin', () => {
+      const listed = new Set(['http://legacy.example']);
+      expect(
+        isCrossSite(req({ host: 'api.example', origin: 'http://legacy.example' }), listed, true),
+      ).toBe(false);
+    });
+  });
+
   it("refuses Origin 'null' (sandboxed frames, file: pages)", () => {
     expect(isCrossSite(req({ host: 'api.example', origin: 'null' }), none)).toBe(true);
     expect(isCrossSite(req({ host: 'api.example', origin: 'null' }), allowed)).toBe(true);
