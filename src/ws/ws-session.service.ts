@@ -1,4 +1,4 @@
-import { HttpException, Injectable, type ExecutionContext } from '@nestjs/common';
+import { HttpException, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { AccessGuard } from '../guards/access.guard.js';
 import { rememberHandshake, requestOf } from '../http/execution-context-request.js';
@@ -34,6 +34,8 @@ class SocketHandshake {
  */
 @Injectable()
 export class WsSessionService {
+  private readonly logger = new Logger('WsSessionService');
+
   constructor(private readonly guard: AccessGuard) {}
 
   /**
@@ -63,7 +65,17 @@ export class WsSessionService {
     return (socket, next) => {
       this.verify(socket).then(
         () => next(),
-        (error: unknown) => next(connectError(error)),
+        (error: unknown) => {
+          // A refusal is an answer; anything else is a fault to look at (the client gets a 500).
+          // Only the error is logged, never the handshake (its headers hold the token).
+          if (!(error instanceof HttpException)) {
+            this.logger.error(
+              'Unexpected error while checking a WebSocket handshake',
+              error instanceof Error ? error.stack : String(error),
+            );
+          }
+          next(connectError(error));
+        },
       );
     };
   }

@@ -6,6 +6,7 @@ import {
   AccessGuard,
   CurrentSession,
   CurrentUser,
+  MemorySessionRepository,
   Public,
   Roles,
   RolesGuard,
@@ -454,5 +455,45 @@ describe('WebSocket: the session store goes down', () => {
       answer = await send(socket, 'whoami');
     }
     expect(answer).toEqual({ exception: { status: 'error', ...UNAUTHORIZED } });
+  });
+});
+
+describe('a handshake check that fails unexpectedly (a fault in the store)', () => {
+  /** A store whose read fails with a programming error, not a store outage. */
+  class FaultyRepository extends MemorySessionRepository {
+    override readLive(): Promise<never> {
+      return Promise.reject(new TypeError('fault in readLive'));
+    }
+  }
+
+  let faulty: ListeningApp;
+  let base: string;
+
+  beforeAll(async () => {
+    faulty = await listenTestApp({
+      name: 'e2e-websocket-faulty',
+      options: { redis: undefined, repository: new FaultyRepository() },
+      providers: [ChatGateway],
+    });
+    base = `http://127.0.0.1:${faulty.port}`;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets.splice(0)) socket.disconnect();
+    await faulty?.close();
+  });
+
+  it('refuses the connection with a 500 and logs the fault, without the token', async () => {
+    const alice = await faulty.login('alice');
+    const socket = client({ Authorization: `Bearer ${alice.accessToken}` }, { base });
+    expect(await connection(socket)).toEqual({
+      connected: false,
+      message: 'Internal Server Error',
+      data: { statusCode: 500, message: 'Internal Server Error' },
+    });
+    const log = faulty.logger.lines.join('\n');
+    expect(log).toContain('Unexpected error while checking a WebSocket handshake');
+    expect(log).toContain('fault in readLive');
+    expect(log).not.toContain(alice.accessToken);
   });
 });
