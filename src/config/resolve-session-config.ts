@@ -3,24 +3,13 @@ import type {
   SessionModuleOptions,
 } from '../interfaces/session-options.interface.js';
 import { SessionRepository } from '../repositories/session.repository.js';
+import { REGISTERED_CLAIMS } from '../session.constants.js';
 import { SessionConfigError } from '../session.exceptions.js';
 import { parseDuration } from './duration.js';
 import { resolveJwks, resolveTokenKeys } from './resolve-keys.js';
 import type { ResolvedSessionConfig } from './resolved-session-config.js';
 
 const MAX_CLOCK_TOLERANCE_MS = 30_000;
-const RESERVED_CLAIMS = new Set([
-  'sub',
-  'sid',
-  'jti',
-  'role',
-  'type',
-  'iat',
-  'exp',
-  'nbf',
-  'iss',
-  'aud',
-]);
 const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Names that mean something to every JavaScript object: never claim names. */
 const OBJECT_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -156,7 +145,7 @@ function resolveCustomClaims(value: unknown): ReadonlySet<string> {
     if (
       typeof name !== 'string' ||
       !CLAIM_NAME.test(name) ||
-      RESERVED_CLAIMS.has(name) ||
+      REGISTERED_CLAIMS.has(name) ||
       OBJECT_KEYS.has(name)
     ) {
       throw new SessionConfigError(

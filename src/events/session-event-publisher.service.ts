@@ -31,8 +31,8 @@ export class SessionEventPublisher implements OnModuleInit {
     this.emitter = await findEventEmitter(this.moduleRef);
   }
 
-  /** Whether anyone can receive events (so that callers skip building them otherwise). */
-  get active(): boolean {
+  /** Whether anyone can receive events. */
+  private get active(): boolean {
     return this.emitter !== null || this.config.events.onEvent !== undefined;
   }
 

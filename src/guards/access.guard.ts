@@ -84,10 +84,15 @@ export class AccessGuard implements CanActivate {
 
   /** Whether this request authenticates with the cookie (and so needs the same-site check). */
   protected usesCookie(request: CookieRequest): boolean {
-    return (
-      !hasAuthorizationHeader(request) &&
-      this.config.cookies.enabled &&
-      readCookie(request, this.config.cookies.accessName) !== undefined
-    );
+    return usesAccessCookie(request, this.config);
   }
+}
+
+/** Whether a request authenticates with the access cookie: no Authorization header, a cookie. */
+export function usesAccessCookie(request: CookieRequest, config: ResolvedSessionConfig): boolean {
+  return (
+    !hasAuthorizationHeader(request) &&
+    config.cookies.enabled &&
+    readCookie(request, config.cookies.accessName) !== undefined
+  );
 }

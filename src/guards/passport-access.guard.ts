@@ -2,7 +2,6 @@ import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
 import type { CookieRequest } from '../http/http.types.js';
-import { hasAuthorizationHeader, readCookie } from '../http/request-tokens.js';
 import {
   assertFreshSession,
   isPublicRoute,
@@ -10,6 +9,7 @@ import {
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
 import { SESSION_CONFIG } from '../session.constants.js';
 import { AccessStrategy } from '../strategies/access.strategy.js';
+import { usesAccessCookie } from './access.guard.js';
 import { SessionAuthGuard } from './session-auth.guard.js';
 
 /**
@@ -41,10 +41,6 @@ export class PassportAccessGuard extends SessionAuthGuard {
   }
 
   protected usesCookie(request: CookieRequest): boolean {
-    return (
-      !hasAuthorizationHeader(request) &&
-      this.config.cookies.enabled &&
-      readCookie(request, this.config.cookies.accessName) !== undefined
-    );
+    return usesAccessCookie(request, this.config);
   }
 }

@@ -8,7 +8,7 @@ export interface CookieRequest {
   rawHeaders?: string[];
   /** Fastify's request wraps Node's, which has the `rawHeaders`. */
   raw?: { rawHeaders?: string[] };
-  /** Set by cookie-parser when the app installs it; otherwise the `Cookie` header is parsed. */
+  /** Set by cookie-parser when the app installs it; never read: the module parses `Cookie`. */
   cookies?: Record<string, unknown>;
   body?: unknown;
   ip?: string;

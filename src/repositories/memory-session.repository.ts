@@ -87,7 +87,6 @@ export class MemorySessionRepository extends SessionRepository {
       role: session.role,
       claims: session.claims,
       authenticatedAt: session.authenticatedAt,
-      expiresAt: Math.min(session.idleExpiresAt, session.absoluteExpiresAt),
     };
   }
 

@@ -185,7 +185,6 @@ export class RedisSessionRepository extends SessionRepository {
       role: role ?? '',
       claims: claims ?? '',
       authenticatedAt: Number.isFinite(authenticatedAt) ? authenticatedAt : 0,
-      expiresAt: Math.min(Number(idle), Number(absolute)),
     };
   }
 

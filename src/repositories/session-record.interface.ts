@@ -69,8 +69,6 @@ export interface LiveSessionRecord {
   /** JSON of the custom claims, or empty string. */
   claims: string;
   authenticatedAt: number;
-  /** min(idle expiry, absolute expiry). */
-  expiresAt: number;
 }
 
 /** Which sessions `SessionRepository.updateClaims()` changes: one, or every live one of a user. */

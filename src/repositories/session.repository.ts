@@ -49,7 +49,6 @@ export abstract class SessionRepository {
           role: record.role,
           claims: record.claims,
           authenticatedAt: record.authenticatedAt,
-          expiresAt: Math.min(record.idleExpiresAt, record.absoluteExpiresAt),
         }
       : null;
   }

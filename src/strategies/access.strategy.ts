@@ -5,7 +5,7 @@ import { Strategy as JwtStrategy } from 'passport-jwt';
 import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
 import { readJwtHeader } from '../eddsa-jwt.js';
 import type { CookieRequest } from '../http/http.types.js';
-import { readBearer, readCookie } from '../http/request-tokens.js';
+import { hasAuthorizationHeader, readBearer, readCookie } from '../http/request-tokens.js';
 import type { SessionPrincipal } from '../interfaces/session.interface.js';
 import { SESSION_CONFIG } from '../session.constants.js';
 import { SessionService } from '../session.service.js';
@@ -20,7 +20,7 @@ export function extractAccessToken(
   req: CookieRequest,
   config: ResolvedSessionConfig,
 ): string | undefined {
-  if (req.headers.authorization !== undefined) return readBearer(req);
+  if (hasAuthorizationHeader(req)) return readBearer(req);
   return config.cookies.enabled ? readCookie(req, config.cookies.accessName) : undefined;
 }
 

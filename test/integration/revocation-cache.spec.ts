@@ -4,7 +4,13 @@ import request from 'supertest';
 import { SessionService } from 'nest-redis-sessions';
 import { RevocationCache } from '../../src/revocation/revocation-cache.js';
 import { parseSessionId } from '../../src/session-id.js';
-import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
+import {
+  commandCalls,
+  createTestClient,
+  deleteByPrefix,
+  redisUrl,
+  uniquePrefix,
+} from '../support/redis.js';
 import { createTestApp, testOptions } from '../support/session-app.js';
 
 async function waitFor(
@@ -17,13 +23,6 @@ async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   return Date.now() - start;
-}
-
-/** Calls of one Redis command so far (INFO commandstats). */
-async function calls(redis: Redis, command: string): Promise<number> {
-  const info = await redis.info('commandstats');
-  const match = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info);
-  return match ? Number(match[1]) : 0;
 }
 
 describe('the revocation cache (revocation.cacheMs)', () => {
@@ -55,12 +54,12 @@ describe('the revocation cache (revocation.cacheMs)', () => {
 
   it('reads Redis once per request in strict mode, and not at all with a warm cache', async () => {
     const login = await a.get(SessionService).create({ id: 'warm' });
-    const before = await calls(redis, 'hmget');
+    const before = await commandCalls(redis, 'hmget');
     for (let i = 0; i < 10; i += 1) await me(strict, login.accessToken).expect(200);
-    const afterStrict = await calls(redis, 'hmget');
+    const afterStrict = await commandCalls(redis, 'hmget');
     expect(afterStrict - before).toBe(10);
     for (let i = 0; i < 10; i += 1) await me(b, login.accessToken).expect(200);
-    expect((await calls(redis, 'hmget')) - afterStrict).toBe(1);
+    expect((await commandCalls(redis, 'hmget')) - afterStrict).toBe(1);
   });
 
   it.each([
@@ -128,9 +127,9 @@ describe('the revocation cache (revocation.cacheMs)', () => {
     await waitFor(() => cache.trusted, 5000);
     const fresh = await a.get(SessionService).create({ id: 'channel-back' });
     await me(b, fresh.accessToken).expect(200);
-    const before = await calls(redis, 'hmget');
+    const before = await commandCalls(redis, 'hmget');
     await me(b, fresh.accessToken).expect(200);
-    expect(await calls(redis, 'hmget')).toBe(before);
+    expect(await commandCalls(redis, 'hmget')).toBe(before);
   });
 
   it('serves an unannounced revocation for at most cacheMs (the bound when an announcement is lost)', async () => {

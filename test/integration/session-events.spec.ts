@@ -312,16 +312,32 @@ describe.each<Delivery>(['EventEmitterModule', 'events.onEvent hook'])(
     });
 
     it('emits no event for a failed refresh, logout or revoke', async () => {
+      // Genuine tokens of a session that has ended: these failures reach the store.
+      const ended = await login('failures');
+      const { sessionId } = ended.body as { sessionId: string };
+      await expect(app.get(SessionService).revoke(sessionId)).resolves.toBe(true);
+      await until(() => of(sessionId).some((e) => e.name === 'session.revoked'));
+      await settle();
       const before = events.length;
       await request(app.getHttpServer())
         .post('/auth/refresh')
         .set('Cookie', 'refresh_token=garbage')
         .expect(401);
       await request(app.getHttpServer())
+        .post('/auth/refresh')
+        .set('Cookie', cookieHeader(ended.headers['set-cookie']))
+        .expect(401);
+      await request(app.getHttpServer())
         .post('/auth/logout')
         .set('Authorization', 'Bearer garbage')
         .expect(401);
+      await request(app.getHttpServer())
+        .post('/auth/logout')
+        .set('Cookie', cookieHeader(ended.headers['set-cookie']))
+        .expect(401);
       await expect(app.get(SessionService).revoke('not-a-session')).resolves.toBe(false);
+      await expect(app.get(SessionService).revoke(sessionId)).resolves.toBe(false);
+      await expect(app.get(SessionService).revokeAll('failures')).resolves.toBe(0);
       await settle();
       expect(events.length).toBe(before);
     });

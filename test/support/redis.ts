@@ -60,6 +60,12 @@ export async function deleteByPrefix(client: Redis, prefix: string): Promise<num
   return deleted;
 }
 
+/** Calls of one Redis command so far, server-wide (INFO commandstats). */
+export async function commandCalls(client: Redis, command: string): Promise<number> {
+  const info = await client.info('commandstats');
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+}
+
 /** The test cluster's seed nodes: `REDIS_CLUSTER_NODES`, set by the caller or by `global-setup.ts`. */
 export function redisClusterNodes(): ClusterNodeAddress[] {
   const nodes = process.env.REDIS_CLUSTER_NODES;
