@@ -29,16 +29,20 @@ tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n 1)
 # What an app installs: the two builds and the bin, never the tests, the sample app or sources.
 contents=$(tar -tzvf "$tmp/$tarball")
 for file in dist/index.js dist/index.d.ts dist/cjs/index.js dist/cjs/index.d.ts \
-  dist/cjs/package.json dist/cjs/health/index.js dist/cjs/openapi/index.js dist/health/index.js \
-  dist/openapi/index.js bin/nest-session-secret.js; do
+  dist/cjs/package.json bin/nest-redis-sessions-secret.js; do
   grep -q " package/$file$" <<<"$contents" || { echo "the tarball lacks $file" >&2; exit 1; }
+done
+for subpath in health openapi passport testing ws; do
+  for file in "dist/$subpath/index.js" "dist/$subpath/index.d.ts" "dist/cjs/$subpath/index.js"; do
+    grep -q " package/$file$" <<<"$contents" || { echo "the tarball lacks $file" >&2; exit 1; }
+  done
 done
 if grep -E " package/(src|test|sample-app|scripts|bench|docs|node_modules)/| package/(.*/)?\.env" <<<"$contents"; then
   echo "the tarball holds files an app does not need (above)" >&2
   exit 1
 fi
-grep -qE '^-rwx.* package/bin/nest-session-secret\.js$' <<<"$contents" || {
-  echo "bin/nest-session-secret.js is not executable in the tarball" >&2
+grep -qE '^-rwx.* package/bin/nest-redis-sessions-secret\.js$' <<<"$contents" || {
+  echo "bin/nest-redis-sessions-secret.js is not executable in the tarball" >&2
   exit 1
 }
 
@@ -54,7 +58,7 @@ npm install --no-audit --no-fund --no-package-lock --loglevel=error \
 node -e "
 const v = (p) => JSON.parse(require('fs').readFileSync('node_modules/' + p + '/package.json')).version;
 console.log('@nestjs/core', v('@nestjs/core'), '| @nestjs/jwt', v('@nestjs/jwt'),
-  '| @nestjs/passport', v('@nestjs/passport'), '| node', process.version);
+  '| node', process.version);
 if (!v('@nestjs/core').startsWith('11.') || !v('@nestjs/common').startsWith('11.')) process.exit(1);
 "
 

@@ -14,7 +14,7 @@ export class SessionUnauthorizedException extends HttpException {
 }
 
 /** 403 for a cookie-authenticated write from a foreign origin. */
-export class CrossSiteRequestException extends HttpException {
+export class SessionCrossSiteException extends HttpException {
   constructor() {
     super(
       { statusCode: HttpStatus.FORBIDDEN, message: 'Cross-site request refused' },
@@ -27,6 +27,27 @@ export class CrossSiteRequestException extends HttpException {
 export class SessionForbiddenException extends HttpException {
   constructor() {
     super({ statusCode: HttpStatus.FORBIDDEN, message: 'Forbidden' }, HttpStatus.FORBIDDEN);
+  }
+}
+
+/** The `code` of `SessionNotFreshException`, for clients to act on (ask for the password again). */
+export const SESSION_NOT_FRESH = 'SESSION_NOT_FRESH';
+
+/**
+ * 403 for a route marked `@RequireFreshSession()` when the caller's last credential check is too
+ * old. Body: `{ statusCode: 403, code: 'SESSION_NOT_FRESH', message }`; the client re-authenticates
+ * (e.g. the app's password re-entry route, which calls `SessionService.markFresh()`) and retries.
+ */
+export class SessionNotFreshException extends HttpException {
+  constructor() {
+    super(
+      {
+        statusCode: HttpStatus.FORBIDDEN,
+        code: SESSION_NOT_FRESH,
+        message: 'Recent authentication required',
+      },
+      HttpStatus.FORBIDDEN,
+    );
   }
 }
 

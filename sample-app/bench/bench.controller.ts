@@ -1,6 +1,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { CurrentSession, PassportAccessGuard, type SessionPrincipal } from 'nest-redis-sessions';
+import { CurrentSession, type SessionPrincipal } from 'nest-redis-sessions';
+import { PassportAccessGuard } from 'nest-redis-sessions/passport';
 import type { MeResponse } from '../profile/me.controller.js';
 
 /**
@@ -24,7 +25,7 @@ export class BenchController {
     return { ok: true };
   }
 
-  /** `PassportAccessGuard`: `AccessGuard`'s checks through passport. */
+  /** `PassportAccessGuard` (the passport subpath): `AccessGuard`'s checks through passport. */
   @Get('passport-access-guard')
   @UseGuards(PassportAccessGuard)
   passportAccessGuard(@CurrentSession() session: SessionPrincipal): MeResponse {

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { SessionPassportModule } from 'nest-redis-sessions/passport';
 import { UsersService } from '../users/users.service.js';
 import { BenchController } from './bench.controller.js';
 import {
@@ -14,6 +15,7 @@ export class BenchModule {
   static register(accessSecret: string | Buffer): DynamicModule {
     return {
       module: BenchModule,
+      imports: [SessionPassportModule],
       controllers: [BenchController],
       providers: [
         { provide: BENCH_ACCESS_SECRET, useValue: accessSecret },

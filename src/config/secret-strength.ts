@@ -46,7 +46,7 @@ const MIN_DISTINCT_BYTES = 10;
 
 /**
  * Why a secret looks weak or default, or `undefined` when it does not. Heuristics, not proof of
- * strength: a secret from `npm run secret` (48 random bytes) always passes.
+ * strength: a secret from `npx nest-redis-sessions-secret` (48 random bytes) always passes.
  */
 export function secretWeakness(secret: Buffer): string | undefined {
   const text = secret.toString('latin1').toLowerCase();

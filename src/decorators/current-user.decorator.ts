@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { requestOf } from '../http/execution-context-request.js';
-import type { SessionPrincipal } from '../interfaces/session.interface.js';
+import type { SessionPrincipal } from '../tokens/token.types.js';
 
 /** The authenticated user as `@CurrentUser()` gives it. */
 export interface CurrentUserInfo {

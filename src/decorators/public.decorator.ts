@@ -1,5 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
-import { IS_PUBLIC_KEY } from '../session.constants.js';
+
+/** Metadata key of `@Public()`. */
+export const IS_PUBLIC_KEY = 'nest-redis-sessions:public';
 
 /**
  * Marks a route or controller as open when `AccessGuard` is installed globally (`APP_GUARD`).

@@ -1,30 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { CookieRequest } from '../http/http.types.js';
-import { hasAuthorizationHeader, readCookie } from '../http/request-tokens.js';
-import { SESSION_CONFIG } from '../session.constants.js';
-import { AccessStrategy } from '../strategies/access.strategy.js';
-import { RefreshStrategy } from '../strategies/refresh.strategy.js';
-import { SessionAuthGuard } from './session-auth.guard.js';
+import type { RefreshPrincipal, SessionPrincipal } from '../tokens/token.types.js';
+import { SessionVerifier } from './session-verifier.js';
 
 /** Guard of `POST /auth/logout`: a live access token, or else a valid refresh token. */
 @Injectable()
-export class LogoutGuard extends SessionAuthGuard {
-  constructor(
-    @Inject(SESSION_CONFIG) config: ResolvedSessionConfig,
-    access: AccessStrategy,
-    refresh: RefreshStrategy,
-  ) {
-    super(config, [access.name, refresh.name]);
-  }
+export class LogoutGuard implements CanActivate {
+  constructor(private readonly verifier: SessionVerifier) {}
 
-  protected usesCookie(request: CookieRequest): boolean {
-    const { cookies } = this.config;
-    return (
-      !hasAuthorizationHeader(request) &&
-      cookies.enabled &&
-      (readCookie(request, cookies.accessName) !== undefined ||
-        readCookie(request, cookies.refreshName) !== undefined)
-    );
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context
+      .switchToHttp()
+      .getRequest<CookieRequest & { user?: SessionPrincipal | RefreshPrincipal }>();
+    request.user = await this.verifier.authenticateLogout(request);
+    return true;
   }
 }

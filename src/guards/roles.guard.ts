@@ -1,26 +1,27 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { requestOf } from '../http/execution-context-request.js';
-import { ROLES_KEY } from '../session.constants.js';
-import { SessionForbiddenException, SessionUnauthorizedException } from '../session.exceptions.js';
+import { SessionUnauthorizedException } from '../session.exceptions.js';
+import { RoutePolicy } from './route-policy.js';
 
 /**
- * Checks the `role` claim of the caller against `@Roles(...)` (403 when it is not listed). Put it
- * after `AccessGuard`: `@UseGuards(AccessGuard, RolesGuard)`. Without `@Roles` it lets all pass.
+ * Checks the caller's role against `@Roles(...)` (403 when it is not listed), after a guard that
+ * left the principal on `request.user` (`AccessGuard` already checks `@Roles()` itself; use this
+ * one after another guard, e.g. the passport subpath's). Without `@Roles` it lets all pass.
  */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(protected readonly reflector: Reflector) {}
+  private readonly policy: RoutePolicy;
+
+  constructor(protected readonly reflector: Reflector) {
+    this.policy = new RoutePolicy(reflector);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (!roles || roles.length === 0) return true;
+    if (!this.policy.requiresRole(context)) return true;
     const principal = requestOf(context).user;
     if (!principal) throw new SessionUnauthorizedException();
-    if (!principal.role || !roles.includes(principal.role)) throw new SessionForbiddenException();
+    this.policy.enforceRoles(context, principal);
     return true;
   }
 }

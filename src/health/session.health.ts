@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { parseDuration } from '../config/duration.js';
-import type { Duration } from '../interfaces/session-options.interface.js';
-import { SessionRepository } from '../repositories/session.repository.js';
+import type { Duration } from '../config/session-options.js';
 import { SessionArgumentError } from '../session.exceptions.js';
+import { SessionRepository } from '../store/session.repository.js';
 
 /** Options of `SessionHealthIndicator.isHealthy()`. */
 export interface SessionHealthOptions {
@@ -30,6 +30,7 @@ export const SESSION_STORE_DOWN_MESSAGE = 'Session store unavailable';
  */
 @Injectable()
 export class SessionHealthIndicator {
+  /** @internal */
   constructor(
     private readonly repository: SessionRepository,
     private readonly indicators: HealthIndicatorService,

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { SessionPrincipal } from '../interfaces/session.interface.js';
+import type { SessionPrincipal } from '../tokens/token.types.js';
 import type { CookieRequest } from './http.types.js';
 
 /** The request a guard reads the token from and puts the verified principal on. */
@@ -73,20 +73,29 @@ function socketRequest(client: unknown, handler: unknown): PrincipalRequest {
   }
   let view = views.get(handler);
   if (!view) {
-    const handshake = handshakes.get(client) ?? socketIoRequest(client);
-    const handshakeInfo = isObject(client.handshake) ? client.handshake : {};
-    view = {
-      method: SOCKET_METHOD,
-      headers: handshake?.headers ?? {},
-      rawHeaders: handshake?.rawHeaders,
-      ip:
-        typeof handshakeInfo.address === 'string'
-          ? handshakeInfo.address
-          : handshake?.socket?.remoteAddress,
-    };
+    view = handshakeRequest(client);
     views.set(handler, view);
   }
   return view;
+}
+
+/**
+ * A new view of a socket's handshake request, seen as a state-changing request (the same-site
+ * rule applies to its cookie): what the connection is authenticated with.
+ */
+export function handshakeRequest(client: object): PrincipalRequest {
+  const socket = client as Record<string, unknown>;
+  const handshake = handshakes.get(client) ?? socketIoRequest(socket);
+  const handshakeInfo = isObject(socket.handshake) ? socket.handshake : {};
+  return {
+    method: SOCKET_METHOD,
+    headers: handshake?.headers ?? {},
+    rawHeaders: handshake?.rawHeaders,
+    ip:
+      typeof handshakeInfo.address === 'string'
+        ? handshakeInfo.address
+        : handshake?.socket?.remoteAddress,
+  };
 }
 
 /** A Socket.IO socket's handshake request (`socket.request`, an `IncomingMessage`). */

@@ -21,3 +21,21 @@ export interface CookieResponse {
   setHeader?(name: string, value: number | string | readonly string[]): unknown;
   header?(name: string, value: string): unknown;
 }
+
+/** A token found on a request, and where: what the same-site rule and the verifier act on. */
+export interface SessionCredential {
+  token: string;
+  /**
+   * `header`: `Authorization: Bearer`; `cookie`: a token cookie (sent by browsers on their own,
+   * so cookie-authenticated writes get the same-site check); `body`: the refresh body field.
+   */
+  source: 'header' | 'cookie' | 'body';
+}
+
+/** The one error body: `{ statusCode, message }`, plus `code` where a feature defines one. */
+export interface ErrorBody {
+  statusCode: number;
+  message: string | string[];
+  /** A stable machine-readable code (`SESSION_NOT_FRESH`), when the exception carries one. */
+  code?: string;
+}

@@ -1,16 +1,9 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import { CrossSiteRequestException } from '../session.exceptions.js';
-import { refuseSocketMessage } from '../ws/socket-client.js';
-
-/** The one error body: `{ statusCode, message }`, plus `code` where a feature defines one. */
-export interface ErrorBody {
-  statusCode: number;
-  message: string | string[];
-  /** A stable machine-readable code (`SESSION_NOT_FRESH`), when the exception carries one. */
-  code?: string;
-}
+import { SessionCrossSiteException } from '../session.exceptions.js';
+import type { ErrorBody } from './http.types.js';
+import { refuseSocketMessage } from './socket-refusal.js';
 
 /**
  * Answers every `HttpException` with exactly `{ statusCode, message }`. Nest's built-in exceptions
@@ -37,7 +30,7 @@ export class SafeErrorFilter implements ExceptionFilter<HttpException> {
       message: errorMessage(exception, statusCode),
     };
     if (host.getType() === 'ws') {
-      const refused = statusCode === 401 || exception instanceof CrossSiteRequestException;
+      const refused = statusCode === 401 || exception instanceof SessionCrossSiteException;
       refuseSocketMessage(host.switchToWs().getClient(), body, refused);
       return undefined;
     }

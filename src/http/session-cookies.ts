@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { serialize, type SerializeOptions } from 'cookie';
-import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
-import type { IssuedTokens } from '../interfaces/session.interface.js';
-import { SESSION_CONFIG } from '../session.constants.js';
+import { SESSION_CONFIG } from '../config/config.tokens.js';
+import type { ResolvedSessionConfig } from '../config/resolved-config.js';
+import type { IssuedTokens } from '../session.types.js';
 import type { CookieResponse } from './http.types.js';
 
 /** The one place that writes the session cookies. */

@@ -13,9 +13,9 @@ import {
   ApiUnauthorizedResponse,
   type DocumentBuilder,
 } from '@nestjs/swagger';
-import { AuthController } from '../auth.controller.js';
-import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
-import { SESSION_CONFIG } from '../session.constants.js';
+import { SESSION_CONFIG } from '../config/config.tokens.js';
+import type { ResolvedSessionConfig } from '../config/resolved-config.js';
+import { AuthController } from '../routes/auth.controller.js';
 import {
   SessionErrorBody,
   SessionListBody,

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ResolvedSessionConfig } from '../config/resolved-session-config.js';
-import type { SessionUser } from '../interfaces/session.interface.js';
-import { SESSION_CONFIG } from '../session.constants.js';
+import { SESSION_CONFIG } from '../config/config.tokens.js';
+import type { ResolvedSessionConfig } from '../config/resolved-config.js';
 import { SessionService } from '../session.service.js';
+import type { SessionUser } from '../session.types.js';
 
 /** A session made for a test, with the headers a test client sends. */
 export interface TestSession {
@@ -27,6 +27,7 @@ export interface TestSession {
  */
 @Injectable()
 export class SessionTestingHelper {
+  /** @internal */
   constructor(
     private readonly sessions: SessionService,
     @Inject(SESSION_CONFIG) private readonly config: ResolvedSessionConfig,

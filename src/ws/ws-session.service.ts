@@ -1,10 +1,9 @@
-import { HttpException, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
+import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { AccessGuard } from '../guards/access.guard.js';
-import { rememberHandshake, requestOf } from '../http/execution-context-request.js';
+import { SessionVerifier } from '../guards/session-verifier.js';
+import { handshakeRequest, rememberHandshake } from '../http/execution-context-request.js';
 import type { CookieRequest } from '../http/http.types.js';
-import type { SessionPrincipal } from '../interfaces/session.interface.js';
-import { SessionUnauthorizedException } from '../session.exceptions.js';
+import type { SessionPrincipal } from '../tokens/token.types.js';
 
 /** A Socket.IO middleware: `(socket, next) => void`, as `server.use()` takes it. */
 export type SocketMiddleware = (socket: object, next: (error?: Error) => void) => void;
@@ -14,15 +13,10 @@ export interface SocketConnectError extends Error {
   data: { statusCode: number; message: string };
 }
 
-/** What `AccessGuard` sees of a handshake: no handler, so no `@Public()` or other metadata. */
-class SocketHandshake {
-  connect(): void {}
-}
-
 /**
  * Checks a WebSocket connection at connect time, where guards do not run (`handleConnection`, or a
  * Socket.IO middleware): the handshake's Bearer header or access cookie, the same-site check on
- * the cookie, and a live session, all through `AccessGuard`. Messages are then checked again by
+ * the cookie, and a live session: the pipeline `AccessGuard` runs. Messages are then checked again by
  * `@UseGuards(AccessGuard)`, so a socket whose session is revoked is refused at its next message.
  * @example
  * ```ts
@@ -36,7 +30,8 @@ class SocketHandshake {
 export class WsSessionService {
   private readonly logger = new Logger('WsSessionService');
 
-  constructor(private readonly guard: AccessGuard) {}
+  /** @internal */
+  constructor(private readonly verifier: SessionVerifier) {}
 
   /**
    * The principal of a socket's handshake, or `undefined` when the connection must be refused
@@ -82,14 +77,8 @@ export class WsSessionService {
 
   private async verify(client: object, request?: CookieRequest): Promise<SessionPrincipal> {
     if (request) rememberHandshake(client, request);
-    const context = handshakeContext(client);
-    await this.guard.canActivate(context);
-    const view = requestOf(context);
-    const principal = view.user;
-    // Only a guarded message sets the principal `@CurrentSession()` reads.
-    delete view.user;
-    if (!principal) throw new SessionUnauthorizedException();
-    return principal;
+    // A view of its own: only a guarded message sets the principal `@CurrentSession()` reads.
+    return this.verifier.authenticate(handshakeRequest(client));
   }
 }
 
@@ -98,28 +87,4 @@ function connectError(error: unknown): SocketConnectError {
   const message =
     error instanceof HttpException ? error.message : (STATUS_CODES[statusCode] ?? 'Error');
   return Object.assign(new Error(message), { data: { statusCode, message } });
-}
-
-/** The execution context of a handshake, as Nest would build it for a gateway message. */
-function handshakeContext(client: object): ExecutionContext {
-  const args = [client, undefined];
-  const handler = SocketHandshake.prototype.connect;
-  return {
-    getType: () => 'ws',
-    getClass: () => SocketHandshake,
-    getHandler: () => handler,
-    getArgs: () => args,
-    getArgByIndex: (index: number) => args[index],
-    switchToWs: () => ({
-      getClient: () => client,
-      getData: () => undefined,
-      getPattern: () => 'connection',
-    }),
-    switchToHttp: () => ({
-      getRequest: () => client,
-      getResponse: () => undefined,
-      getNext: () => undefined,
-    }),
-    switchToRpc: () => ({ getData: () => undefined, getContext: () => client }),
-  } as unknown as ExecutionContext;
 }

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import request from 'supertest';
-import { encodeUserId } from '../../src/session-id.js';
+import { encodeUserId } from '../../src/store/session-id.js';
 import { startRedisCluster, formatClusterNodes } from '../support/redis-cluster.js';
 import { startRedisServer } from '../support/redis-server.js';
 import {

@@ -92,7 +92,7 @@ describe('sample app key variables', () => {
   });
 
   it('takes the .env lines of `npm run secret -- --ed25519` as they are', () => {
-    const output = execFileSync(process.execPath, ['bin/nest-session-secret.js', '--ed25519'], {
+    const output = execFileSync(process.execPath, ['bin/nest-redis-sessions-secret.js', '--ed25519'], {
       encoding: 'utf8',
     });
     const env: Record<string, string> = {};

@@ -8,9 +8,9 @@ import {
   CurrentSession,
   SafeErrorFilter,
   SessionService,
-  WsSessionService,
   type SessionPrincipal,
 } from 'nest-redis-sessions';
+import { WsSessionService } from 'nest-redis-sessions/ws';
 import { listenTestApp, type ListeningApp, type LoggedIn } from '../support/listening-app.js';
 
 /** The `ws` gateway of the README: `ws` does not keep the upgrade request, so it is handed over. */

@@ -12,11 +12,10 @@ import {
   RolesGuard,
   SafeErrorFilter,
   SessionService,
-  WsSessionService,
   type CurrentUserInfo,
   type SessionPrincipal,
-  type SocketErrorBody,
 } from 'nest-redis-sessions';
+import { WsSessionService, type SocketErrorBody } from 'nest-redis-sessions/ws';
 import { listenTestApp, type ListeningApp, type LoggedIn } from '../support/listening-app.js';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { ACCESS_SECRET } from '../support/session-app.js';

@@ -10,7 +10,6 @@ import {
   AccessGuard,
   CurrentSession,
   MemorySessionRepository,
-  PassportAccessGuard,
   SessionModule,
   type AccessTokenKey,
   type AsymmetricAlgorithm,
@@ -18,6 +17,7 @@ import {
   type SessionModuleOptions,
   type SessionPrincipal,
 } from 'nest-redis-sessions';
+import { PassportAccessGuard, SessionPassportModule } from 'nest-redis-sessions/passport';
 import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import {
   REFRESH_SECRET,
@@ -71,7 +71,7 @@ async function listening(
   extras: SessionModuleExtras = { jwks: {} },
 ): Promise<{ app: INestApplication; url: string }> {
   @Module({
-    imports: [SessionModule.forRoot({ ...options, ...extras })],
+    imports: [SessionModule.forRoot({ ...options, ...extras }), SessionPassportModule],
     controllers: [TestAppController, PassportController],
   })
   class KeysAppModule {}
@@ -360,6 +360,7 @@ describe('the JWKS route', () => {
           jwks: {},
           routes: { prefix: 'api/auth' },
         }),
+        SessionPassportModule,
       ],
       // Both global guards: the route is @Public() for each.
       providers: [

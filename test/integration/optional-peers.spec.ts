@@ -32,6 +32,9 @@ const OPTIONAL_PEERS = [
   'fastify',
   'jose',
   '@nestjs/throttler',
+  '@nestjs/passport',
+  'passport',
+  'passport-jwt',
 ];
 
 interface RunResult {
@@ -137,9 +140,13 @@ describe.each<LoadWith>(['import', 'require'])('optional peer dependencies (%s)'
     // The block is real: the app itself cannot import them.
     expect(imports['@nestjs/terminus']).toMatchObject({ ok: false, code: missing.code });
     expect(imports['@nestjs/swagger']).toMatchObject({ ok: false, code: missing.code });
+    expect(imports['@nestjs/passport']).toMatchObject({ ok: false, code: missing.code });
+    // The subpaths without an optional peer load all the same.
+    expect(imports['nest-redis-sessions/testing']).toEqual({ ok: true });
+    expect(imports['nest-redis-sessions/ws']).toEqual({ ok: true });
   });
 
-  it('the /health and /openapi subpaths fail to import, naming the missing peer', async () => {
+  it('the /health, /openapi and /passport subpaths fail to import, naming the missing peer', async () => {
     const run = await runApp(prefix('subpaths'), OPTIONAL_PEERS, loadWith);
     const imports = run.result.imports as Record<string, unknown>;
     expect(imports['nest-redis-sessions/health']).toEqual({
@@ -152,6 +159,12 @@ describe.each<LoadWith>(['import', 'require'])('optional peer dependencies (%s)'
       code: missing.code,
       message: expect.stringMatching(missing.message('@nestjs/swagger')),
     });
+    expect(imports['nest-redis-sessions/passport']).toEqual({
+      ok: false,
+      code: missing.code,
+      // Whichever of its two peers the loader resolves first.
+      message: expect.stringMatching(missing.message('(?:@nestjs/)?passport')),
+    });
   });
 
   it('with them installed, the same app works and the subpaths load (the check itself works)', async () => {
@@ -163,8 +176,12 @@ describe.each<LoadWith>(['import', 'require'])('optional peer dependencies (%s)'
       imports: {
         'nest-redis-sessions/health': { ok: true },
         'nest-redis-sessions/openapi': { ok: true },
+        'nest-redis-sessions/passport': { ok: true },
+        'nest-redis-sessions/testing': { ok: true },
+        'nest-redis-sessions/ws': { ok: true },
         '@nestjs/terminus': { ok: true },
         '@nestjs/swagger': { ok: true },
+        '@nestjs/passport': { ok: true },
       },
     });
   });

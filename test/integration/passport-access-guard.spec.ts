@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { MemorySessionRepository, SessionModule, SessionService } from 'nest-redis-sessions';
+import { SessionPassportModule } from 'nest-redis-sessions/passport';
 import { ACCESS_SECRET, testOptions } from '../support/session-app.js';
 import { PassportTestController } from '../support/passport-test.controller.js';
 
@@ -13,7 +14,10 @@ describe('PassportAccessGuard', () => {
 
   beforeAll(async () => {
     @Module({
-      imports: [SessionModule.forRoot(testOptions({ repository: new MemorySessionRepository() }))],
+      imports: [
+        SessionModule.forRoot(testOptions({ repository: new MemorySessionRepository() })),
+        SessionPassportModule,
+      ],
       controllers: [PassportTestController],
     })
     class PassportModule {}

@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { SessionService } from 'nest-redis-sessions';
-import { encodeUserId, parseSessionId } from '../../src/session-id.js';
+import { encodeUserId, parseSessionId } from '../../src/store/session-id.js';
 import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import { createTestApp, testOptions } from '../support/session-app.js';
 
@@ -85,7 +85,7 @@ describe('refresh token rotation against real Redis', () => {
       // The original jti is no longer even the previous one: always reuse, whatever the grace.
       await expect(sessions.refresh(login.refreshToken)).rejects.toMatchObject({ status: 401 });
       expect(await redis.exists(sessionKey(login.sessionId))).toBe(0);
-      await expect(sessions.isLive(login.sessionId)).resolves.toBe(false);
+      await expect(sessions.get(login.sessionId)).resolves.toBeNull();
     });
   });
 

@@ -11,7 +11,7 @@ import {
   type SessionEvent,
   type SessionModuleOptions,
 } from 'nest-redis-sessions';
-import { newSessionId, parseSessionId, randomId } from '../../src/session-id.js';
+import { newSessionId, parseSessionId, randomId } from '../../src/store/session-id.js';
 import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import { TestAppController, cookieHeader, testOptions } from '../support/session-app.js';
 
@@ -383,8 +383,7 @@ describe.each<Delivery>(['EventEmitterModule', 'events.onEvent hook'])(
           {
             sessionId: newSessionId(userId),
             userId,
-            role: '',
-            claims: '',
+            claims: {},
             currentJti: randomId(),
             createdAt: now,
             lastSeenAt: now,

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { SessionService } from 'nest-redis-sessions';
-import { encodeUserId, parseSessionId } from '../../src/session-id.js';
+import { encodeUserId, parseSessionId } from '../../src/store/session-id.js';
 import {
   createTestClient,
   deleteByPrefix,
@@ -104,7 +104,9 @@ describe('session lifecycle in Redis', () => {
       expect(refreshed.refreshTokenExpiresAt.getTime()).toBeLessThanOrEqual(
         info!.absoluteExpiresAt.getTime(),
       );
-      expect(await waitFor(async () => !(await sessions.isLive(login.sessionId)), 4000)).toBe(true);
+      expect(await waitFor(async () => (await sessions.get(login.sessionId)) === null, 4000)).toBe(
+        true,
+      );
       await expect(sessions.refresh(refreshed.refreshToken)).rejects.toMatchObject({ status: 401 });
     });
   });
@@ -121,7 +123,7 @@ describe('session lifecycle in Redis', () => {
       await sessions.create({ id: 'limited' });
       const fourth = await sessions.create({ id: 'limited' });
       expect(fourth.evictedSessionIds).toEqual([first.sessionId]);
-      await expect(sessions.isLive(first.sessionId)).resolves.toBe(false);
+      await expect(sessions.get(first.sessionId)).resolves.toBeNull();
       const me = await request(app.getHttpServer())
         .get('/me')
         .set('Authorization', `Bearer ${first.accessToken}`);
@@ -173,7 +175,7 @@ describe('session lifecycle in Redis', () => {
       const other = await sessions.create({ id: 'bystander' });
       await expect(sessions.revokeAll('many', { except: keep.sessionId })).resolves.toBe(5);
       expect((await sessions.list('many')).map((s) => s.id)).toEqual([keep.sessionId]);
-      await expect(sessions.isLive(other.sessionId)).resolves.toBe(true);
+      await expect(sessions.get(other.sessionId)).resolves.not.toBeNull();
       await expect(sessions.revokeAll('many')).resolves.toBe(1);
       const leftovers = await scanByPrefix(redis, `${prefix}{${encodeUserId('many')}}`);
       expect(leftovers.filter((k) => !k.endsWith(':index'))).toEqual([]);
@@ -201,8 +203,8 @@ describe('session lifecycle in Redis', () => {
         expect(list[0].userId).toBe(id);
       }
       await sessions.revokeAll('a}b');
-      await expect(sessions.isLive(created[0].sessionId)).resolves.toBe(false);
-      await expect(sessions.isLive(created[1].sessionId)).resolves.toBe(true);
+      await expect(sessions.get(created[0].sessionId)).resolves.toBeNull();
+      await expect(sessions.get(created[1].sessionId)).resolves.not.toBeNull();
     });
 
     it('refuses a bad user id from application code', async () => {

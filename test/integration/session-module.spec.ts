@@ -14,7 +14,8 @@ import {
   SessionService,
   type CurrentUserInfo,
 } from 'nest-redis-sessions';
-import { SESSION_EXTRAS, SESSION_REDIS } from '../../src/session.constants.js';
+import { SESSION_EXTRAS } from '../../src/config/config.tokens.js';
+import { SESSION_REDIS } from '../../src/store/store.providers.js';
 import { deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import {
   ACCESS_SECRET,

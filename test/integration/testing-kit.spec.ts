@@ -8,9 +8,9 @@ import {
   Roles,
   RolesGuard,
   SessionModule,
-  SessionTestingHelper,
   type CurrentUserInfo,
 } from 'nest-redis-sessions';
+import { SessionTestingHelper } from 'nest-redis-sessions/testing';
 
 // --- the app's own code -------------------------------------------------------------------
 @Controller('orders')

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import { runInThisContext } from 'node:vm';
 import request, { type Response } from 'supertest';
-import { encodeUserId, parseSessionId } from '../../src/session-id.js';
+import { encodeUserId, parseSessionId } from '../../src/store/session-id.js';
 import { cookieHeader, jwtPayload, setCookie, sleep } from '../e2e/e2e-helpers.js';
 
 /**

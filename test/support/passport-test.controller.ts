@@ -1,5 +1,6 @@
 import { Controller, Get, Post, UseGuards } from '@nestjs/common';
-import { CurrentSession, PassportAccessGuard, type SessionPrincipal } from 'nest-redis-sessions';
+import { CurrentSession, type SessionPrincipal } from 'nest-redis-sessions';
+import { PassportAccessGuard } from 'nest-redis-sessions/passport';
 
 /** Routes behind the passport-jwt guard: `GET /passport/me` and `POST /passport/write`. */
 @Controller('passport')

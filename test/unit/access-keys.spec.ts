@@ -9,17 +9,17 @@ import {
 import { JwtService } from '@nestjs/jwt';
 import { calculateJwkThumbprint, importJWK, jwtVerify, type JWK } from 'jose';
 import jwt from 'jsonwebtoken';
-import { resolveSessionConfig } from '../../src/config/resolve-session-config.js';
+import { resolveSessionConfig } from '../../src/config/resolve-config.js';
 import type {
   AccessTokenKey,
   AsymmetricAlgorithm,
   SessionModuleExtras,
   SessionModuleOptions,
-} from '../../src/interfaces/session-options.interface.js';
-import { MemorySessionRepository } from '../../src/repositories/memory-session.repository.js';
-import { newSessionId, randomId } from '../../src/session-id.js';
+} from '../../src/config/session-options.js';
+import { MemorySessionRepository } from '../../src/store/memory-session.repository.js';
+import { newSessionId, randomId } from '../../src/store/session-id.js';
 import { SessionConfigError, SessionUnauthorizedException } from '../../src/session.exceptions.js';
-import { TokenService } from '../../src/token.service.js';
+import { TokenService } from '../../src/tokens/token.service.js';
 import { randomText } from '../support/secrets.js';
 
 const ACCESS_SECRET = 'keys-access-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -367,15 +367,13 @@ describe('accessToken.keys', () => {
       return `${input}.${b64(signature)}`;
     }
 
-    /** Refused by verifyAccess and by verifyAccessJwt (the EdDSA path of PassportAccessGuard). */
+    /** Refused by verifyAccess (which every guard, passport's included, goes through). */
     function refusedBy(tokens: TokenService, value: string): void {
       expectRefused(tokens, value);
-      expect(() => tokens.verifyAccessJwt(value)).toThrow(SessionUnauthorizedException);
     }
 
     it('accepts the well-formed token (control)', () => {
       expect(strict.verifyAccess(token()).userId).toBe(USER);
-      expect(strict.verifyAccessJwt(token()).header.kid).toBe('k1');
     });
 
     it('refuses an expired token, within the clock tolerance only when one is set', () => {
@@ -446,7 +444,7 @@ describe('accessToken.keys', () => {
       expect(prepublished.verifyAccess(signAccess(after)).userId).toBe(USER);
     });
 
-    it('keeps HS256 tokens of the secret (with or without kid) valid next to a signing key pair', () => {
+    it('keeps HS256 tokens of the secret valid next to a signing key pair, and needs their kid', () => {
       const hmacOnly = service({ ...options([]), accessToken: { secret: ACCESS_SECRET } });
       const migrated = service(
         options([{ algorithm: 'EdDSA', privateKey: newPair.privateKey }], {
@@ -462,7 +460,8 @@ describe('accessToken.keys', () => {
       const kidless = resign(legacy, { alg: 'HS256', typ: 'at+jwt' }, (input) =>
         createHmac('sha256', ACCESS_SECRET).update(input).digest(),
       );
-      expect(migrated.verifyAccess(kidless).userId).toBe(USER);
+      // Every token this module ever signed names its key: one without a kid is refused.
+      expectRefused(migrated, kidless);
       // The HMAC kid never verifies an EdDSA signature, nor the EdDSA kid an HMAC one.
       const edKid = decode(signAccess(migrated)).header.kid;
       const hsKid = decode(legacy).header.kid;
@@ -478,31 +477,6 @@ describe('accessToken.keys', () => {
           sign(null, Buffer.from(input), newPair.privateKey),
         ),
       );
-    });
-  });
-
-  describe('passport-jwt rules', () => {
-    const ec = PAIRS.ES256();
-    const tokens = service(
-      options([{ algorithm: 'ES256', privateKey: ec.privateKey }], {
-        accessToken: {
-          secret: ACCESS_SECRET,
-          keys: [{ algorithm: 'ES256', privateKey: ec.privateKey }],
-        },
-      }),
-    );
-
-    it('hands passport-jwt only the key a token kid names, pinned algorithms listed', () => {
-      const { secretOrKeyProvider, options: verify } = tokens.accessVerification();
-      expect(verify.algorithms).toEqual(['ES256', 'HS256']);
-      const given: unknown[] = [];
-      const token = signAccess(tokens);
-      secretOrKeyProvider({}, token, (error, key) => given.push(error, key));
-      expect(given[0]).toBeNull();
-      expect((given[1] as KeyObject).type).toBe('public');
-      const relabelled = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: decode(token).header.kid })}.${token.split('.')[1]}.x`;
-      secretOrKeyProvider({}, relabelled, (error) => given.push(error));
-      expect(given[2]).toBeInstanceOf(Error);
     });
   });
 });
@@ -711,7 +685,7 @@ describe('accessToken.keys validation', () => {
     expect(config.access.key.type).toBe('private');
     expect(config.access.verifyKeys[0].key.type).toBe('public');
     expect(config.access.byKid.get(config.access.kid)).toBe(config.access.verifyKeys[0]);
-    expect(config.access.withoutKid).toEqual([]);
+    expect(config.access.hmacKeys).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { isUnsafeMethod } from '../../src/http/request-tokens.js';
+import { isUnsafeMethod } from '../../src/http/same-site.js';
 import {
   rememberHandshake,
   requestOf,

@@ -37,10 +37,12 @@ describe('secretWeakness', () => {
   });
 });
 
-describe('nest-session-secret (npm run secret)', () => {
+describe('nest-redis-sessions-secret (npm run secret)', () => {
   it('prints a fresh 48-byte base64url secret that start-up accepts', () => {
     const run = (): string =>
-      execFileSync(process.execPath, ['bin/nest-session-secret.js'], { encoding: 'utf8' }).trim();
+      execFileSync(process.execPath, ['bin/nest-redis-sessions-secret.js'], {
+        encoding: 'utf8',
+      }).trim();
     const [first, second] = [run(), run()];
     expect(first).toMatch(/^[A-Za-z0-9_-]{64}$/);
     expect(Buffer.from(first, 'base64url')).toHaveLength(48);

@@ -1,13 +1,13 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { resolveSessionConfig } from '../../src/config/resolve-session-config.js';
+import { resolveSessionConfig } from '../../src/config/resolve-config.js';
 import { SessionCookies } from '../../src/http/session-cookies.js';
 import type {
   SessionModuleExtras,
   SessionModuleOptions,
-} from '../../src/interfaces/session-options.interface.js';
-import type { IssuedTokens } from '../../src/interfaces/session.interface.js';
-import { MemorySessionRepository } from '../../src/repositories/memory-session.repository.js';
+} from '../../src/config/session-options.js';
+import type { IssuedTokens } from '../../src/session.types.js';
+import { MemorySessionRepository } from '../../src/store/memory-session.repository.js';
 
 const ACCESS = 'eyJhbGciOiJIUzI1NiJ9.eyJ0eXBlIjoiYWNjZXNzIn0.YWNjZXNzLXNpZw';
 const REFRESH = 'eyJhbGciOiJIUzI1NiJ9.eyJ0eXBlIjoicmVmcmVzaCJ9.cmVmcmVzaC1zaWc';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { resolveSessionConfig } from '../../src/config/resolve-session-config.js';
-import type { SessionModuleOptions } from '../../src/interfaces/session-options.interface.js';
-import { MemorySessionRepository } from '../../src/repositories/memory-session.repository.js';
+import { resolveSessionConfig } from '../../src/config/resolve-config.js';
+import type { SessionModuleOptions } from '../../src/config/session-options.js';
+import { MemorySessionRepository } from '../../src/store/memory-session.repository.js';
 import { SessionConfigError } from '../../src/session.exceptions.js';
 
 function options(events: unknown): SessionModuleOptions {

@@ -1,12 +1,13 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import jwt from 'jsonwebtoken';
-import { resolveSessionConfig } from '../../src/config/resolve-session-config.js';
-import type { SessionModuleOptions } from '../../src/interfaces/session-options.interface.js';
-import { MemorySessionRepository } from '../../src/repositories/memory-session.repository.js';
-import { newSessionId, randomId } from '../../src/session-id.js';
+import { resolveSessionConfig } from '../../src/config/resolve-config.js';
+import type { SessionModuleOptions } from '../../src/config/session-options.js';
+import { MemorySessionRepository } from '../../src/store/memory-session.repository.js';
+import { newSessionId, randomId } from '../../src/store/session-id.js';
 import { SessionUnauthorizedException } from '../../src/session.exceptions.js';
-import { TokenService } from '../../src/token.service.js';
+import { hmacKid } from '../../src/tokens/keys.js';
+import { TokenService } from '../../src/tokens/token.service.js';
 import { randomText } from '../support/secrets.js';
 
 const ACCESS_SECRET = 'unit-access-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -57,7 +58,10 @@ function without(object: Claims, key: string): Claims {
 const TYP: Record<Kind, string> = { access: 'at+jwt', refresh: 'JWT' };
 const SECRET: Record<Kind, string> = { access: ACCESS_SECRET, refresh: REFRESH_SECRET };
 
-/** Signs with the real jsonwebtoken package (the header is exactly the one given, plus alg). */
+/**
+ * Signs with the real jsonwebtoken package: the header is `alg`, `typ` and the `kid` of the
+ * secret (as the service writes it), then whatever `options.header` gives.
+ */
 function mint(
   payload: Claims,
   options: { secret?: string; algorithm?: jwt.Algorithm; header?: Header; kind?: Kind } = {},
@@ -66,7 +70,12 @@ function mint(
   const algorithm = options.algorithm ?? 'HS256';
   return jwt.sign(payload, options.secret ?? SECRET[kind], {
     algorithm,
-    header: { alg: algorithm, typ: TYP[kind], ...options.header } as jwt.JwtHeader,
+    header: {
+      alg: algorithm,
+      typ: TYP[kind],
+      kid: hmacKid(createSecretKey(Buffer.from(options.secret ?? SECRET[kind]))),
+      ...options.header,
+    } as jwt.JwtHeader,
     // jsonwebtoken adds iat unless told not to: a token without iat must stay without it.
     noTimestamp: !('iat' in payload),
   });
@@ -78,9 +87,25 @@ function b64(value: string | object): string {
   );
 }
 
-/** Builds a token by hand: any header, any payload text, HMAC-SHA256 signature (or none). */
+/** The kid the service writes for each kind's secret. */
+const KID: Record<Kind, string> = {
+  access: hmacKid(createSecretKey(Buffer.from(ACCESS_SECRET))),
+  refresh: hmacKid(createSecretKey(Buffer.from(REFRESH_SECRET))),
+};
+
+/** `header` with the kid of its kind's secret, unless it names a `kid` itself (even undefined). */
+function withKid(header: Header): Header {
+  return 'kid' in header
+    ? header
+    : { ...header, kid: KID[header.typ === 'JWT' ? 'refresh' : 'access'] };
+}
+
+/**
+ * Builds a token by hand: any header (with the kid of the secret of its `typ` unless it names
+ * one), any payload text, HMAC-SHA256 signature (or none).
+ */
 function forge(header: Header, payload: string | object, secret: string | null): string {
-  const input = `${b64(header)}.${b64(payload)}`;
+  const input = `${b64(withKid(header))}.${b64(payload)}`;
   const signature =
     secret === null ? '' : createHmac('sha256', secret).update(input).digest('base64url');
   return `${input}.${signature}`;
@@ -314,25 +339,6 @@ describe('TokenService', () => {
       expect(decode(refresh.token).header).toMatchObject({ alg: 'HS384', typ: 'JWT' });
       expect(strong.verifyAccess(access.token).sessionId).toBe(sessionId);
       expect(strong.verifyRefresh(refresh.token).sessionId).toBe(sessionId);
-    });
-
-    it('hands passport-jwt the same pinned rules', () => {
-      const { secretOrKeyProvider, options } = configured.accessVerification();
-      const provided: unknown[] = [];
-      const objectPayload = Buffer.from('{"sub":"x"}').toString('base64url');
-      secretOrKeyProvider({}, `${b64({ alg: 'HS256' })}.${objectPayload}.sig`, (error, key) =>
-        provided.push(error, key),
-      );
-      expect(provided[0]).toBeNull();
-      expect((provided[1] as { type: string }).type).toBe('secret');
-      expect(options).toMatchObject({
-        algorithms: ['HS256'],
-        complete: true,
-        clockTolerance: 0,
-        issuer: 'https://issuer.example',
-        audience: 'api.example',
-      });
-      expect(configured.refreshVerification().options.algorithms).toEqual(['HS256']);
     });
   });
 
@@ -729,11 +735,21 @@ describe('TokenService', () => {
 });
 
 describe('checks that hold whoever verified the signature', () => {
-  // passport-jwt verifies the signature itself and once silently dropped options: the header and
-  // claim checks must refuse on their own what a careless verifier would let through.
-  const checked = service({ issuer: 'https://issuer.example', audience: 'api.example' });
+  // EdDSA tokens are verified by node:crypto, which checks no claim: the header and claim checks
+  // must refuse on their own what a signature-only verifier would let through.
+  const checked = service({
+    issuer: 'https://issuer.example',
+    audience: 'api.example',
+  }) as unknown as {
+    checkAccess(decoded: jwt.Jwt): { userId: string };
+    checkRefresh(decoded: jwt.Jwt): { userId: string };
+  };
   const decoded = (kind: Kind, header: Header, payload: Claims) =>
-    ({ header: { typ: TYP[kind], ...header }, payload, signature: '' }) as unknown as jwt.Jwt;
+    ({
+      header: withKid({ typ: TYP[kind], ...header }),
+      payload,
+      signature: '',
+    }) as unknown as jwt.Jwt;
   const good = (kind: Kind) => claims(kind, { iss: 'https://issuer.example', aud: 'api.example' });
 
   it('accepts a well-formed decoded token (control)', () => {
@@ -744,18 +760,6 @@ describe('checks that hold whoever verified the signature', () => {
       USER,
     );
   });
-
-  it.each(['null', '[]', '"text"', '42', 'not json'])(
-    'gives passport-jwt no key for a payload of %s (jsonwebtoken would throw, a 500)',
-    (json) => {
-      const payload = Buffer.from(json).toString('base64url');
-      let provided: unknown;
-      checked
-        .accessVerification()
-        .secretOrKeyProvider({}, `e30.${payload}.sig`, (error) => (provided = error));
-      expect(provided).toBeInstanceOf(Error);
-    },
-  );
 
   it.each(['HS384', 'HS512', 'none', 'RS256'])(
     'refuses a header alg of %s when HS256 is pinned',

@@ -110,8 +110,12 @@ result.imports = {};
 for (const specifier of [
   'nest-redis-sessions/health',
   'nest-redis-sessions/openapi',
+  'nest-redis-sessions/passport',
+  'nest-redis-sessions/testing',
+  'nest-redis-sessions/ws',
   '@nestjs/terminus',
   '@nestjs/swagger',
+  '@nestjs/passport',
 ]) {
   result.imports[specifier] = await tryImport(specifier);
 }

@@ -1,0 +1,208 @@
+import { FIELDS } from './redis-session.hash.js';
+import {
+  MARK_FRESH_LUA,
+  REVOKE_ALL_LUA,
+  REVOKE_LUA,
+  UPDATE_CLAIMS_LUA,
+} from './redis-session-changes.scripts.js';
+import {
+  ANNOUNCE_LUA,
+  argsLua,
+  FIELDS_LUA,
+  INDEX_LUA,
+  IS_LIVE_LUA,
+  PRUNE_LUA,
+  script,
+  TOO_LATE_LUA,
+  WRITE_FIELDS_LUA,
+} from './redis-session.lua.js';
+
+/**
+ * The Lua scripts of the Redis repository. Each read-then-write runs as one script: atomic under
+ * any concurrency and one round trip. All keys a script touches share the user's hash tag, so
+ * they live in one Cluster slot. Registered once with `defineCommand` (EVALSHA).
+ *
+ * A session key always has PEXPIREAT min(idle expiry, absolute expiry); the index key always has
+ * PEXPIREAT of its highest score (see `INDEX_LUA`). Arguments are named: each script's slots are
+ * listed below (`scriptArgs` builds the values in that order, the Lua reads `A.<name>`), the
+ * fields of the session hash are the names of `FIELD` (`f[F.<field>]` in a full HMGET reply).
+ * Common slots: `member` the random part of the session id, `user` the encoded user id, `base`
+ * the start of the user's keys, `now` the caller's time (ms), `channel` where changes are
+ * announced (`redis-session.channel.ts`), `deadline` see `TOO_LATE_LUA`.
+ */
+
+/** KEYS: session, index. Every field of the hash is a slot of its own (named by the field). */
+export const CREATE_ARGS = [
+  'member',
+  'user',
+  'base',
+  'now',
+  'max',
+  'deadline',
+  'channel',
+  ...FIELDS,
+] as const;
+
+/** KEYS: session, index. `ua`..`ud` and `ip` are the new values of those fields. */
+export const ROTATE_ARGS = [
+  'member',
+  'user',
+  'presented',
+  'next',
+  'now',
+  'grace',
+  'idle',
+  'deadline',
+  'channel',
+  'ua',
+  'ub',
+  'uc',
+  'ud',
+  'ip',
+] as const;
+
+/** KEYS: index. */
+export const LIST_ARGS = ['base', 'now'] as const;
+
+/**
+ * Stores a session (fields, TTL, index entry), prunes the expired index entries, and evicts the
+ * user's earliest-created sessions beyond `max` (0 = no limit), announcing each. Returns
+ * {evicted members, pruned index entries (member, score, ...)}, or 'late'.
+ */
+const CREATE_LUA = script(
+  [
+    FIELDS_LUA,
+    argsLua(CREATE_ARGS),
+    TOO_LATE_LUA,
+    WRITE_FIELDS_LUA,
+    INDEX_LUA,
+    PRUNE_LUA,
+    ANNOUNCE_LUA,
+  ],
+  `local function evict(index, max, pruned)
+  local others = {}
+  for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
+    if member ~= A.member then
+      local created = redis.call('HGET', A.base .. member, FIELDS[F.ca])
+      if created then
+        table.insert(others, { tonumber(created), member })
+      else
+        drop_gone(index, member, pruned)
+      end
+    end
+  end
+  table.sort(others, function(a, b)
+    if a[1] == b[1] then return a[2] < b[2] end
+    return a[1] < b[1]
+  end)
+  local evicted = {}
+  for i = 1, #others + 1 - max do
+    redis.call('DEL', A.base .. others[i][2])
+    redis.call('ZREM', index, others[i][2])
+    table.insert(evicted, others[i][2])
+    announce_session(others[i][2])
+  end
+  return evicted
+end
+if too_late(A.deadline) then return 'late' end
+local idle = tonumber(A.ie)
+local absolute = tonumber(A.ae)
+local max = tonumber(A.max)
+local pruned = prune(KEYS[2], A.now)
+local hash = {}
+for _, field in ipairs(FIELDS) do hash[field] = A[field] end
+write_fields(KEYS[1], {}, hash)
+redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', math.min(idle, absolute)))
+redis.call('ZADD', KEYS[2], index_score(idle, absolute), A.member)
+local evicted = {}
+if max > 0 and redis.call('ZCARD', KEYS[2]) > max then evicted = evict(KEYS[2], max, pruned) end
+expire_index(KEYS[2])
+return { evicted, pruned }
+`,
+);
+
+/**
+ * Rotates, answers within grace, or deletes a replayed session (announced). Returns
+ * {'rotated', fields...}, {'grace', fields...}, {'reused', user id}, {'expired', user id, ie, ae}
+ * (found past its expiry, deleted and taken out of the index), {'missing'} or {'late'}.
+ */
+const ROTATE_LUA = script(
+  [
+    FIELDS_LUA,
+    argsLua(ROTATE_ARGS),
+    TOO_LATE_LUA,
+    IS_LIVE_LUA,
+    WRITE_FIELDS_LUA,
+    INDEX_LUA,
+    ANNOUNCE_LUA,
+  ],
+  `local function expire(f)
+  redis.call('DEL', KEYS[1])
+  -- Reported once: by whoever removes its index entry (here, or a prune).
+  local indexed = redis.call('ZREM', KEYS[2], A.member)
+  if not tonumber(f[F.ie]) or not tonumber(f[F.ae]) or indexed == 0 then return { 'missing' } end
+  return { 'expired', f[F.u], f[F.ie], f[F.ae] }
+end
+local function rotate(f, now)
+  local absolute = tonumber(f[F.ae])
+  local next_idle = now + tonumber(A.idle)
+  write_fields(KEYS[1], f, {
+    pj = f[F.j], pt = A.now, j = A.next, ie = string.format('%.0f', next_idle), ls = A.now,
+    ua = A.ua, ub = A.ub, uc = A.uc, ud = A.ud, ip = A.ip,
+  })
+  redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', math.min(next_idle, absolute)))
+  redis.call('ZADD', KEYS[2], index_score(next_idle, absolute), A.member)
+  expire_index(KEYS[2])
+  return { 'rotated', unpack(f) }
+end
+if too_late(A.deadline) then return { 'late' } end
+local f = redis.call('HMGET', KEYS[1], unpack(FIELDS))
+if not f[F.u] then return { 'missing' } end
+local now = tonumber(A.now)
+if not is_live(f[F.ie], f[F.ae], now) then return expire(f) end
+if f[F.j] == A.presented then return rotate(f, now) end
+local retired = tonumber(f[F.pt]) or 0
+if f[F.pj] ~= '' and f[F.pj] == A.presented and now - retired < tonumber(A.grace) then
+  return { 'grace', unpack(f) }
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], A.member)
+announce_session(A.member)
+return { 'reused', f[F.u] }
+`,
+);
+
+/**
+ * Prunes expired members and returns {{member, {fields...}, member, {fields...}, ...} for the
+ * live ones, pruned index entries (member, score, ...)}.
+ */
+const LIST_LUA = script(
+  [FIELDS_LUA, argsLua(LIST_ARGS), PRUNE_LUA],
+  `local pruned = prune(KEYS[1], A.now)
+local out = {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local f = redis.call('HMGET', A.base .. member, unpack(FIELDS))
+  if f[F.u] then
+    table.insert(out, member)
+    table.insert(out, f)
+  else
+    drop_gone(KEYS[1], member, pruned)
+  end
+end
+return { out, pruned }
+`,
+);
+
+/** The scripts by command name, as `defineCommand` takes them. */
+export const SCRIPTS = {
+  nestRedisSessionsCreate: { numberOfKeys: 2, lua: CREATE_LUA },
+  nestRedisSessionsRotate: { numberOfKeys: 2, lua: ROTATE_LUA },
+  nestRedisSessionsRevoke: { numberOfKeys: 2, lua: REVOKE_LUA },
+  nestRedisSessionsRevokeAll: { numberOfKeys: 1, lua: REVOKE_ALL_LUA },
+  nestRedisSessionsList: { numberOfKeys: 1, lua: LIST_LUA },
+  nestRedisSessionsMarkFresh: { numberOfKeys: 1, lua: MARK_FRESH_LUA },
+  nestRedisSessionsUpdateClaims: { numberOfKeys: 1, lua: UPDATE_CLAIMS_LUA },
+} as const;
+
+/** The command name of each script. */
+export type ScriptName = keyof typeof SCRIPTS;
