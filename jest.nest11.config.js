@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import base from './jest.config.js';
+import base, { redis, shared } from './jest.config.js';
 
 const modules = process.env.NEST11_NODE_MODULES;
 if (!modules || !existsSync(join(modules, '@nestjs/core/package.json'))) {
@@ -43,11 +43,14 @@ const DIFFERENT_ON_NEST_11 = [
   'error answer to a charset it cannot read',
 ];
 
+// One config, not the projects of jest.config.js: their shared settings, Redis and the timeout.
 export default {
-  ...base,
+  ...shared,
+  ...redis,
+  testTimeout: base.testTimeout,
   moduleNameMapper: {
     [`^@nestjs/(${names.join('|')})(/.*)?$`]: `${modules}/@nestjs/$1$2`,
-    ...base.moduleNameMapper,
+    ...shared.moduleNameMapper,
   },
   setupFiles: ['<rootDir>/test/support/nest11.setup.ts'],
   testNamePattern: `^(?!.*(?:${DIFFERENT_ON_NEST_11.join('|')})).*$`,
