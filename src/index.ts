@@ -98,6 +98,7 @@ export type {
   RefreshTokenOptions,
   SessionCookieOptions,
   SessionJwksOptions,
+  SessionModuleAsyncOptions,
   SessionModuleExtras,
   SessionModuleOptions,
   SessionRedisClusterOptions,

@@ -4,7 +4,11 @@ import { JwtModule } from '@nestjs/jwt';
 import { SESSION_CONFIG, SESSION_EXTRAS, SESSION_GUARD_OPTIONS } from './config/config.tokens.js';
 import { resolveSessionConfig } from './config/resolve-config.js';
 import { guardOptionsOf, type ResolvedSessionConfig } from './config/resolved-config.js';
-import type { SessionModuleExtras, SessionModuleOptions } from './config/session-options.js';
+import type {
+  SessionModuleAsyncOptions,
+  SessionModuleExtras,
+  SessionModuleOptions,
+} from './config/session-options.js';
 import { SessionEventPublisher } from './events/session-event.publisher.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LogoutGuard } from './guards/logout.guard.js';
@@ -14,11 +18,9 @@ import { SessionVerifier } from './guards/session-verifier.js';
 import { SessionCookies } from './http/session-cookies.js';
 import { createAuthController } from './routes/auth.controller.js';
 import {
-  ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   DEFAULT_EXTRAS,
   MODULE_OPTIONS_TOKEN,
-  OPTIONS_TYPE,
 } from './session.module-definition.js';
 import { SessionService } from './session.service.js';
 import { MemorySessionRepository } from './store/memory-session.repository.js';
@@ -75,12 +77,12 @@ import { WsSessionService } from './ws/ws-session.service.js';
 })
 export class SessionModule extends ConfigurableModuleClass {
   /** The module with `options`, its session routes and (with the `jwks` extra) the JWKS route. */
-  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+  static override forRoot(options: SessionModuleOptions & SessionModuleExtras): DynamicModule {
     return mountRoutes(super.forRoot(options), options);
   }
 
   /** As `forRoot`, with the options from a factory; the extras are given here, not by it. */
-  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+  static override forRootAsync(options: SessionModuleAsyncOptions): DynamicModule {
     return mountRoutes(super.forRootAsync(options), options);
   }
 

@@ -1,3 +1,4 @@
+import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { KeyObject } from 'node:crypto';
 import type { SessionEventsOptions } from '../events/session-events.js';
@@ -176,6 +177,13 @@ export interface SessionModuleOptions {
   /** Origins (scheme://host[:port]) besides the request's own allowed to send cookie-authenticated writes. Default: `[]`. */
   allowedOrigins?: string[];
 }
+
+/**
+ * What `SessionModule.forRootAsync()` takes: `imports`, `inject` and a `useFactory` (or
+ * `useClass`/`useExisting`) that gives the options, and the extras themselves.
+ */
+export type SessionModuleAsyncOptions = ConfigurableModuleAsyncOptions<SessionModuleOptions> &
+  SessionModuleExtras;
 
 /** Options that shape the module itself, given next to the options (also in `forRootAsync`). */
 export interface SessionModuleExtras {

@@ -2,7 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { SessionGuardOptions } from '../config/resolved-config.js';
 import { InjectSessionOptions } from '../decorators/inject-session-options.decorator.js';
-import { requestOf, type PrincipalRequest } from '../http/execution-context-request.js';
+import { requestOf } from '../http/execution-context-request.js';
 import type { CookieRequest, SessionCredential } from '../http/http.types.js';
 import type { SessionPrincipal } from '../tokens/token.types.js';
 import { RoutePolicy } from './route-policy.js';
@@ -51,7 +51,7 @@ export class AccessGuard implements CanActivate {
   }
 
   /** The request: HTTP, a GraphQL context's `req`, or a socket's handshake (see `requestOf`). */
-  protected getRequest(context: ExecutionContext): PrincipalRequest {
+  protected getRequest(context: ExecutionContext): CookieRequest & { user?: SessionPrincipal } {
     return requestOf(context);
   }
 

@@ -33,8 +33,6 @@ import {
   type SessionListItem,
 } from './auth.responses.js';
 
-type AuthRequest<T> = CookieRequest & { user: T };
-
 /**
  * The session routes of the HTTP contract: refresh, logout, logout-all, list and revoke sessions.
  * A thin layer over `SessionService`; mounted under the route prefix by `createAuthController`.
@@ -57,7 +55,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @UseGuards(RefreshGuard)
   async refresh(
-    @Req() request: AuthRequest<RefreshPrincipal>,
+    @Req() request: CookieRequest & { user: RefreshPrincipal },
     @Res({ passthrough: true }) response: CookieResponse,
   ): Promise<RefreshResponse> {
     const issued = await this.sessions.refresh(request.user, { request, response });
@@ -70,7 +68,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @UseGuards(LogoutGuard)
   async logout(
-    @Req() request: AuthRequest<SessionPrincipal | RefreshPrincipal>,
+    @Req() request: CookieRequest & { user: SessionPrincipal | RefreshPrincipal },
     @Res({ passthrough: true }) response: CookieResponse,
   ): Promise<void> {
     this.cookies.clear(response);
@@ -85,7 +83,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @UseGuards(AccessGuard)
   async logoutAll(
-    @Req() request: AuthRequest<SessionPrincipal>,
+    @Req() request: CookieRequest & { user: SessionPrincipal },
     @Res({ passthrough: true }) response: CookieResponse,
   ): Promise<void> {
     await this.sessions.revokeAll(request.user.userId);
@@ -96,7 +94,7 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(AccessGuard)
   async list(
-    @Req() request: AuthRequest<SessionPrincipal>,
+    @Req() request: CookieRequest & { user: SessionPrincipal },
   ): Promise<{ sessions: SessionListItem[] }> {
     const sessions = await this.sessions.list(request.user.userId);
     return { sessions: sessions.map((s) => toListItem(s, request.user.sessionId)) };
@@ -107,7 +105,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @UseGuards(AccessGuard)
   async revoke(
-    @Req() request: AuthRequest<SessionPrincipal>,
+    @Req() request: CookieRequest & { user: SessionPrincipal },
     @Param('id') id: string,
     @Res({ passthrough: true }) response: CookieResponse,
   ): Promise<void> {
