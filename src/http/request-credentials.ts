@@ -12,7 +12,7 @@ function tokenShaped(value: unknown): string | undefined {
 }
 
 /** Whether the request carries an `Authorization` header (which then is the only source read). */
-export function hasAuthorizationHeader(req: CookieRequest): boolean {
+function hasAuthorizationHeader(req: CookieRequest): boolean {
   return req.headers.authorization !== undefined;
 }
 
@@ -55,7 +55,7 @@ export function readCookie(req: CookieRequest, name: string): string | undefined
 }
 
 /** A token-shaped `refreshToken` field of a JSON body, if any. */
-export function readBodyRefreshToken(req: CookieRequest): string | undefined {
+function readBodyRefreshToken(req: CookieRequest): string | undefined {
   const body = req.body;
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   return tokenShaped((body as Record<string, unknown>).refreshToken);

@@ -11,12 +11,12 @@ const JWKS_PATH = /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 
 /** Body of the JWKS route (RFC 7517): the public keys that verify access tokens. */
-export interface JwksResponse {
+interface JwksResponse {
   keys: PublicJwk[];
 }
 
 /** The JWKS route of the `jwks` extra, or `null` when it is off. */
-export function resolveJwksRoute(value: unknown): { path: string; maxAgeSeconds: number } | null {
+function resolveJwksRoute(value: unknown): { path: string; maxAgeSeconds: number } | null {
   if (value === undefined || value === false) return null;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SessionConfigError('jwks', 'must be false or an object { path?, maxAge? }');

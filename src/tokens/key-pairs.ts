@@ -19,7 +19,7 @@ const KID = /^[A-Za-z0-9._~-]{1,64}$/;
 const PAIR_CHECK = Buffer.from('nest-redis-sessions key pair check');
 
 /** An asymmetric key of `accessToken.keys`, parsed and checked. */
-export interface ParsedKeyPair {
+interface ParsedKeyPair {
   verify: ResolvedVerifyKey;
   privateKey?: KeyObject;
   option: string;

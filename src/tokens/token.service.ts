@@ -29,7 +29,7 @@ const JTI = /^[A-Za-z0-9_-]{43}$/;
 const HEADER_FIELDS = new Set(['alg', 'typ', 'kid']);
 
 /** What to sign into an access token. */
-export type AccessClaims = Pick<SessionRecord, 'userId' | 'sessionId' | 'role' | 'claims'>;
+type AccessClaims = Pick<SessionRecord, 'userId' | 'sessionId' | 'role' | 'claims'>;
 
 /**
  * The only place that signs or verifies a JWT. Keys are `KeyObject`s built once at start-up
