@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { SessionVerifier } from '../guards/session-verifier.js';
@@ -23,9 +23,11 @@ class RequestStrategy extends passport.Strategy {
 
   override authenticate(request: CookieRequest): void {
     this.verify(request, (error, user) => {
-      if (error) this.error(error);
-      else if (user) this.success(user);
-      else this.fail(401);
+      // A 401 is a failure, so that passport tries the next strategy of a chain; a cross-site
+      // refusal (403) or a store outage (503) ends it.
+      if (user) this.success(user);
+      else if (!error || isUnauthorized(error)) this.fail(401);
+      else this.error(error);
     });
   }
 }
@@ -35,7 +37,8 @@ class RequestStrategy extends passport.Strategy {
  * pipeline as `AccessGuard` (Bearer or cookie, the same-site rule, verify, live session), whose
  * principal becomes `request.user`. Registered by `SessionPassportModule` under `this.name`
  * (unique per app): compose it with `super({ defaultStrategy: [strategy.name, 'api-key'] })` in
- * a guard extending `AuthGuard()` that injects this strategy.
+ * a guard extending `AuthGuard()` that injects this strategy (a request without a valid session
+ * token fails over to the next strategy; a cross-site cookie or a store outage does not).
  */
 @Injectable()
 export class SessionPassportStrategy extends PassportStrategy(RequestStrategy) {
@@ -48,4 +51,8 @@ export class SessionPassportStrategy extends PassportStrategy(RequestStrategy) {
   validate(request: CookieRequest): Promise<SessionPrincipal> {
     return this.verifier.authenticate(request);
   }
+}
+
+function isUnauthorized(error: unknown): boolean {
+  return error instanceof HttpException && error.getStatus() === HttpStatus.UNAUTHORIZED;
 }
