@@ -26,7 +26,7 @@ import {
   type HttpServer,
   type KeyStore,
   type LoggedIn,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 /** The demo users: with three masters and the usual even split, each lives on its own master. */
 const USERS = ['alice', 'bob', 'admin'] as const;

@@ -9,7 +9,7 @@ import {
   useSampleApp,
   type HttpServer,
   type LoggedIn,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const HOST = 'sample.test:8080';

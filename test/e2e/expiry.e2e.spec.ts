@@ -11,7 +11,7 @@ import {
   startApp,
   useSampleApp,
   waitFor,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   describe('ACCESS_TTL=2s', () => {

@@ -8,7 +8,7 @@ import {
   startApp,
   waitFor,
   type TestApp,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 const RECOVERY_MS = 8000; // reconnect backoff is capped at 2 s
 

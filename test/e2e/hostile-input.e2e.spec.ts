@@ -7,7 +7,7 @@ import {
   expectError,
   login,
   useSampleApp,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const t = useSampleApp('e2e-hostile', { HTTP_ADAPTER: adapter });

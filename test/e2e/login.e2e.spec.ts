@@ -11,7 +11,7 @@ import {
   setCookies,
   tamper,
   useSampleApp,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const t = useSampleApp('e2e-login', { HTTP_ADAPTER: adapter }, { cleanEach: true });

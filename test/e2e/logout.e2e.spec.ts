@@ -9,7 +9,7 @@ import {
   refresh,
   setCookie,
   useSampleApp,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const t = useSampleApp('e2e-logout', { HTTP_ADAPTER: adapter }, { cleanEach: true });

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { ADAPTERS, bearer, expectError, login, me, refresh, useSampleApp } from './e2e-helpers.js';
+import { ADAPTERS, bearer, expectError, login, me, refresh, useSampleApp } from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const t = useSampleApp('e2e-max-sessions', { HTTP_ADAPTER: adapter, MAX_SESSIONS_PER_USER: '2' });

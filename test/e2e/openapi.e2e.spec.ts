@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { SESSION_SECURITY_SCHEMES } from 'nest-redis-sessions/openapi';
-import { ACCESS_SECRET, ADAPTERS, REFRESH_SECRET, useSampleApp } from './e2e-helpers.js';
+import { ACCESS_SECRET, ADAPTERS, REFRESH_SECRET, useSampleApp } from '../support/e2e.js';
 
 describe.each(ADAPTERS)('GET /openapi.json of the sample app on %s', (adapter) => {
   const t = useSampleApp('e2e-openapi', { HTTP_ADAPTER: adapter });

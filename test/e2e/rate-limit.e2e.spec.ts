@@ -1,4 +1,4 @@
-import { ADAPTERS, useSampleProcess } from './e2e-helpers.js';
+import { ADAPTERS, useSampleProcess } from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   describe('rate limiting of login and refresh (RATE_LIMIT_PER_MINUTE=3)', () => {

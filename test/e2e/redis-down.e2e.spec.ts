@@ -15,7 +15,7 @@ import {
   type HttpServer,
   type LoggedIn,
   type TestApp,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const FAST_MS = 3000; // the contract says "quickly" (1 s command timeout); 3 s keeps CI calm

@@ -12,7 +12,7 @@ import {
   sleep,
   tamper,
   useSampleApp,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   describe('POST /auth/refresh (default reuse grace of 10s)', () => {

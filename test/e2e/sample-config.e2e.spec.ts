@@ -18,7 +18,7 @@ import {
   REFRESH_SECRET,
   setCookie,
   startApp,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 const SECRETS = { ACCESS_SECRET, REFRESH_SECRET };
 

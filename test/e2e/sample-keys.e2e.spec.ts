@@ -12,7 +12,7 @@ import {
   refresh,
   startApp,
   useSampleApp,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 const pair = generateKeyPairSync('ed25519');
 const PRIVATE_PEM = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -92,9 +92,13 @@ describe('sample app key variables', () => {
   });
 
   it('takes the .env lines of `npm run secret -- --ed25519` as they are', () => {
-    const output = execFileSync(process.execPath, ['bin/nest-redis-sessions-secret.js', '--ed25519'], {
-      encoding: 'utf8',
-    });
+    const output = execFileSync(
+      process.execPath,
+      ['bin/nest-redis-sessions-secret.js', '--ed25519'],
+      {
+        encoding: 'utf8',
+      },
+    );
     const env: Record<string, string> = {};
     for (const line of output.trim().split('\n')) {
       const match = /^(ACCESS_(?:PRIVATE|PUBLIC)_KEY)="(.+)"$/.exec(line);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { PAGE_CSP, pageFolder } from '../../sample-app/page/page.controller.js';
-import { ADAPTERS, expectCleanErrorBody, useSampleApp } from './e2e-helpers.js';
+import { ADAPTERS, expectCleanErrorBody, useSampleApp } from '../support/e2e.js';
 
 const PUBLIC = join(process.cwd(), 'sample-app', 'public');
 const file = (name: string): string => readFileSync(join(PUBLIC, name), 'utf8');

@@ -11,7 +11,7 @@ import {
   me,
   useSampleApp,
   type HttpServer,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const t = useSampleApp('e2e-sessions', { HTTP_ADAPTER: adapter }, { cleanEach: true });

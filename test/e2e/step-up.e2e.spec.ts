@@ -10,7 +10,7 @@ import {
   useSampleApp,
   useSampleProcess,
   type LoggedIn,
-} from './e2e-helpers.js';
+} from '../support/e2e.js';
 
 const MINUTE = 60_000;
 

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { LoggedIn } from '../e2e/e2e-helpers.js';
+import type { LoggedIn } from '../support/e2e.js';
 import {
   SECRET,
   TYP,
@@ -19,7 +19,7 @@ import {
   useSampleApp,
   type Claims,
   type Header,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 const target = useSampleApp('algorithm');
 let alice: LoggedIn;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { SafeErrorFilter, SessionModule } from 'nest-redis-sessions';
-import { bearer, waitFor, type LoggedIn } from '../e2e/e2e-helpers.js';
+import { bearer, waitFor, type LoggedIn } from '../support/e2e.js';
 import { redisUrl, uniquePrefix } from '../support/redis.js';
 import { TestAppController } from '../support/session-app.js';
 import {
@@ -32,7 +32,7 @@ import {
   useSampleApp,
   type AttackApp,
   type Claims,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 const target = useSampleApp('claims');
 let alice: LoggedIn;

@@ -1,4 +1,4 @@
-import { bearer, cookieHeader, type LoggedIn } from '../e2e/e2e-helpers.js';
+import { bearer, cookieHeader, type LoggedIn } from '../support/e2e.js';
 import {
   SECRET,
   TYP,
@@ -21,7 +21,7 @@ import {
   storeState,
   useSampleApp,
   type Claims,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 const target = useSampleApp('encoding');
 let alice: LoggedIn;

@@ -8,7 +8,7 @@ import {
   expectCleanErrorBody,
   expectError,
   type LoggedIn,
-} from '../e2e/e2e-helpers.js';
+} from '../support/e2e.js';
 import {
   ensureLive,
   expectRefusal,
@@ -20,7 +20,7 @@ import {
   send,
   useSampleApp,
   type RawResponse,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 /**
  * What the HTTP platform parses before the module sees a request (headers, URL, body), attacked

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import type { LoggedIn } from '../e2e/e2e-helpers.js';
+import type { LoggedIn } from '../support/e2e.js';
 import {
   SECRET,
   TYP,
@@ -24,7 +24,7 @@ import {
   type Claims,
   type Header,
   type Signer,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 /**
  * The sample app with an Ed25519 key pair (ACCESS_PRIVATE_KEY / ACCESS_PUBLIC_KEY): access tokens

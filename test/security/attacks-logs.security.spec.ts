@@ -1,4 +1,4 @@
-import { ACCESS_SECRET, bearer, cookieHeader, setCookie, tamper } from '../e2e/e2e-helpers.js';
+import { ACCESS_SECRET, bearer, cookieHeader, setCookie, tamper } from '../support/e2e.js';
 import {
   CROSS_SITE,
   SECRET,
@@ -19,10 +19,10 @@ import {
   signIn,
   suiteLogger,
   useSampleApp,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 // Every attacks-*.security.spec.ts file runs its apps with the capturing logger and audits it
-// when it ends (see security-helpers.ts). This file adds the attacks whose handling is most
+// when it ends (see test/support/security.ts). This file adds the attacks whose handling is most
 // likely to log: reuse detection, malformed bodies, requests Node itself refuses.
 const target = useSampleApp('logs', { REUSE_GRACE: '0' });
 

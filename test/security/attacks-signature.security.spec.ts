@@ -1,4 +1,4 @@
-import type { LoggedIn } from '../e2e/e2e-helpers.js';
+import type { LoggedIn } from '../support/e2e.js';
 import {
   SECRET,
   TYP,
@@ -19,7 +19,7 @@ import {
   send,
   signIn,
   useSampleApp,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 const target = useSampleApp('signature');
 const ATTACKER_KEY = 'attacker-chosen-key-0123456789abcdefghijklmnop';

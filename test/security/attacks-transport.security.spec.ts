@@ -7,7 +7,7 @@ import {
   setCookie,
   tamper,
   type LoggedIn,
-} from '../e2e/e2e-helpers.js';
+} from '../support/e2e.js';
 import {
   CROSS_SITE,
   ensureLive,
@@ -23,7 +23,7 @@ import {
   sessionKeysOf,
   storeState,
   useSampleApp,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 const ALLOWED = 'https://app.example';
 /** One sample app per platform, started at the top level (where the suite's hooks belong). */

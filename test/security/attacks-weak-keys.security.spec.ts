@@ -1,4 +1,4 @@
-import { bearer, cookieHeader, type LoggedIn } from '../e2e/e2e-helpers.js';
+import { bearer, cookieHeader, type LoggedIn } from '../support/e2e.js';
 import {
   SECRET,
   TYP,
@@ -16,7 +16,7 @@ import {
   mint,
   send,
   useSampleApp,
-} from './security-helpers.js';
+} from '../support/security.js';
 
 const target = useSampleApp('weak-keys');
 let alice: LoggedIn;

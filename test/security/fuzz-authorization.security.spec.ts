@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ADAPTERS, bearer, login, type LoggedIn } from '../e2e/e2e-helpers.js';
+import { ADAPTERS, bearer, login, type LoggedIn } from '../support/e2e.js';
 import {
   ACCESS_KEY_SIGNER,
   accessVerdict,
@@ -27,7 +27,7 @@ import {
   type FuzzResponse,
   type ClaimTargets,
   type Signer,
-} from './fuzz-helpers.js';
+} from '../support/fuzz.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   /** A route behind `AccessGuard`; `destructive` ones never get a genuine token from the fuzz. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ADAPTERS, bearer, cookieHeader, login, type LoggedIn } from '../e2e/e2e-helpers.js';
+import { ADAPTERS, bearer, cookieHeader, login, type LoggedIn } from '../support/e2e.js';
 import {
   REFRESH_KEY_SIGNER,
   applyEdits,
@@ -26,7 +26,7 @@ import {
   type ForgedJwt,
   type FuzzApp,
   type Signer,
-} from './fuzz-helpers.js';
+} from '../support/fuzz.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const ACCESS = 'access_token';

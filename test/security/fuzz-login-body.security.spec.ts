@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ADAPTERS, PASSWORDS, bearer, login, type LoggedIn } from '../e2e/e2e-helpers.js';
+import { ADAPTERS, PASSWORDS, bearer, login, type LoggedIn } from '../support/e2e.js';
 import {
   checkError,
   checkStatus,
@@ -15,7 +15,7 @@ import {
   type FaultRecorder,
   type FuzzApp,
   type FuzzResponse,
-} from './fuzz-helpers.js';
+} from '../support/fuzz.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   /** express.json's default limit: a larger body is refused with 413 before anyone reads it. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ADAPTERS, bearer, login, type LoggedIn } from '../e2e/e2e-helpers.js';
+import { ADAPTERS, bearer, login, type LoggedIn } from '../support/e2e.js';
 import {
   b64url,
   base64urlText,
@@ -19,7 +19,7 @@ import {
   type FaultRecorder,
   type FuzzApp,
   type FuzzResponse,
-} from './fuzz-helpers.js';
+} from '../support/fuzz.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   const ROUTE = '/auth/sessions/';

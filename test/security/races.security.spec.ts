@@ -16,7 +16,7 @@ import {
   waitFor,
   type LoggedIn,
   type TestApp,
-} from '../e2e/e2e-helpers.js';
+} from '../support/e2e.js';
 import { createTestClient, deleteByPrefix, scanByPrefix } from '../support/redis.js';
 import {
   indexKey,
@@ -27,7 +27,7 @@ import {
   refreshCookie,
   sessionKey,
   userKeyPrefix,
-} from './fault-helpers.js';
+} from '../support/faults.js';
 
 const CONCURRENCY = 50;
 const REFRESH_ROUNDS = 15;

@@ -22,7 +22,7 @@ import {
   waitFor,
   type LoggedIn,
   type TestApp,
-} from '../e2e/e2e-helpers.js';
+} from '../support/e2e.js';
 import {
   blockServer,
   freezeServer,
@@ -37,7 +37,7 @@ import {
   userKeyPrefix,
   watchProcessFaults,
   type Stall,
-} from './fault-helpers.js';
+} from '../support/faults.js';
 
 const UNDER_LOAD_WITHIN_MS = 3000; // command timeout (1 s) plus a margin for a loaded CI machine
 const STALLED_WITHIN_MS = 2500; // "within about the 1 s timeout", not a hang

@@ -14,8 +14,8 @@ import {
   startApp,
   type LoggedIn,
   type TestApp,
-} from '../e2e/e2e-helpers.js';
-import { createTestClient, deleteByPrefix, redisUrl, scanByPrefix } from '../support/redis.js';
+} from './e2e.js';
+import { createTestClient, deleteByPrefix, redisUrl, scanByPrefix } from './redis.js';
 
 /** The seed of every fuzz property unless `FUZZ_SEED` says otherwise: CI runs are reproducible. */
 export const DEFAULT_SEED = 20_260_317;

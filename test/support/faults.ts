@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { runInThisContext } from 'node:vm';
 import request, { type Response } from 'supertest';
 import { encodeUserId, parseSessionId } from '../../src/store/session-id.js';
-import { cookieHeader, jwtPayload, setCookie, sleep } from '../e2e/e2e-helpers.js';
+import { cookieHeader, jwtPayload, setCookie, sleep } from './e2e.js';
 
 /**
  * Makes the app listen on a free loopback port and returns its base URL, so that tests talk to

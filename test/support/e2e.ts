@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { createSampleApp } from '../../sample-app/bootstrap.js';
 import { HTTP_ADAPTERS, type HttpAdapterName } from '../../sample-app/config.js';
 import request, { type Response } from 'supertest';
-import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
-import { startSampleProcess, type SampleProcess } from '../support/sample-process.js';
+import { createTestClient, deleteByPrefix, redisUrl, uniquePrefix } from './redis.js';
+import { startSampleProcess, type SampleProcess } from './sample-process.js';
 
 /** What supertest's `request()` accepts: the app's HTTP server. */
 export type HttpServer = Parameters<typeof request>[0];

@@ -1,4 +1,4 @@
-import { createHmac, sign, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
@@ -20,8 +20,9 @@ import {
   startApp,
   type HttpServer,
   type LoggedIn,
-} from '../e2e/e2e-helpers.js';
-import { createTestClient, deleteByPrefix, redisUrl, scanByPrefix } from '../support/redis.js';
+} from './e2e.js';
+import { hmacKid } from '../../src/tokens/keys.js';
+import { createTestClient, deleteByPrefix, redisUrl, scanByPrefix } from './redis.js';
 
 /*
  * The attack suite's shared machinery. Every attacks-*.security.spec.ts file starts its apps with
@@ -37,6 +38,17 @@ export type TokenKind = 'access' | 'refresh';
 
 /** The header `typ` of each kind of token the library signs. */
 export const TYP: Record<TokenKind, string> = { access: 'at+jwt', refresh: 'JWT' };
+
+/** The `kid` the app writes for an HMAC secret (every token it accepts names its key). */
+export function kidOf(secret: string | Buffer): string {
+  return hmacKid(createSecretKey(typeof secret === 'string' ? Buffer.from(secret) : secret));
+}
+
+/** The kid of the app's secret for a header's `typ`, unless the header names a `kid` itself. */
+function withKid(header: Header): Header {
+  if ('kid' in header) return header;
+  return { ...header, kid: kidOf(SECRET[header.typ === TYP.refresh ? 'refresh' : 'access']) };
+}
 /** The keys of the sample apps the suite starts (e2eEnv's). */
 export const SECRET: Record<TokenKind, string> = { access: ACCESS_SECRET, refresh: REFRESH_SECRET };
 /** The one 401 message of the contract, whatever the cause. */
@@ -469,20 +481,23 @@ export function hmac(
 
 /**
  * A token built by hand. `header` and `payload` are objects, or raw JSON text (duplicate keys,
- * non-objects); `signature` is a signer or the literal signature text (`''` for none).
+ * non-objects); `signature` is a signer or the literal signature text (`''` for none). An object
+ * header gets the `kid` of the app's secret of its `typ` unless it names one (so that a hostile
+ * token differs from a genuine one only where the test says).
  */
 export function forge(
   header: Header | string,
   payload: Claims | string,
   signature: Signer | string = '',
 ): string {
-  const input = `${b64url(header)}.${b64url(payload)}`;
+  const input = `${b64url(typeof header === 'string' ? header : withKid(header))}.${b64url(payload)}`;
   return remember(`${input}.${typeof signature === 'string' ? signature : signature(input)}`);
 }
 
 /**
  * A token signed by the real jsonwebtoken package: exactly `payload` (iat only when given), header
- * `{ alg, typ }` of the kind (`refresh` when `payload.type` says so) plus `header`.
+ * `{ alg, typ, kid }` of the kind (`refresh` when `payload.type` says so; `kid` of an HMAC `key`
+ * as the app writes it) plus `header`.
  */
 export function mint(
   payload: Claims,
@@ -494,7 +509,14 @@ export function mint(
   return remember(
     jwt.sign(payload, key, {
       algorithm,
-      header: { alg: algorithm, typ: TYP[kind], ...options.header } as jwt.JwtHeader,
+      header: {
+        alg: algorithm,
+        typ: TYP[kind],
+        ...(algorithm.startsWith('HS') && (typeof key === 'string' || Buffer.isBuffer(key))
+          ? { kid: kidOf(key) }
+          : {}),
+        ...options.header,
+      } as jwt.JwtHeader,
       // jsonwebtoken keeps a given iat, adds one unless told not to, and drops it when told.
       noTimestamp: !('iat' in payload),
     }),
