@@ -19,11 +19,11 @@ import { SessionRepository } from './session.repository.js';
  * synchronously to its end, so each is atomic on Node's event loop.
  *
  * Expiry is lazy: a session is live while `now < min(idleExpiresAt, absoluteExpiresAt)`
- * (`isLiveAt`), and expired entries are dropped when an operation comes across them. `create()` takes its `now`
- * from the record's `createdAt`; `revoke()` and `revokeAll()`, which are given no time, count
- * only sessions live at `Date.now()` (as Redis, whose keys expire on the wall clock). Records are
- * copied in and out (their claims too): nothing the caller holds is shared with the store. An
- * empty role is no role, as in Redis. It has no change feed, so no revocation cache.
+ * (`isLiveAt`), and expired entries are dropped when an operation comes across them. `create()`
+ * takes its `now` from the record's `createdAt`; `revoke()` and `revokeAll()`, which are given no
+ * time, count only sessions live at `Date.now()` (as Redis, whose keys expire on the wall clock).
+ * Records are copied in and out (their claims too): nothing the caller holds is shared with the
+ * store. An empty role is no role, as in Redis. It has no change feed, so no revocation cache.
  *
  * @example
  * SessionModule.forRoot({ accessToken, refreshToken, repository: new MemorySessionRepository() });

@@ -101,9 +101,12 @@ function isCluster(client: Redis | Cluster): client is Cluster {
   return 'isCluster' in client && client.isCluster === true;
 }
 
-/** Closes a connection and waits (at most `WAIT_MS`) for its socket to be closed. */
+/** Closes a connection and waits (at most `WAIT_MS`) for its socket, if it has one, to close. */
 async function disconnect(client: Redis | Cluster): Promise<void> {
-  if (client.status === 'end') return;
+  if (!['connecting', 'connect', 'ready'].includes(client.status)) {
+    client.disconnect(); // between two attempts: no socket, and no 'end' to wait for
+    return;
+  }
   const ended = new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, WAIT_MS);
     client.once('end', () => {
