@@ -1,7 +1,13 @@
-import { MemorySessionRepository } from '../../src/repositories/memory-session.repository.js';
+import { MemorySessionRepository } from '../../src/store/memory-session.repository.js';
 import { describeSessionRepository } from './session-repository.contract.js';
 
 describeSessionRepository('MemorySessionRepository', async () => ({
   repo: new MemorySessionRepository(),
   cleanup: async () => {},
 }));
+
+describe('MemorySessionRepository', () => {
+  it('has no change feed (so no revocation cache)', () => {
+    expect(new MemorySessionRepository().changeFeed()).toBeNull();
+  });
+});

@@ -1,7 +1,9 @@
 import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { Redis, type Cluster } from 'ioredis';
-import { RedisSessionRepository } from '../../src/repositories/redis-session.repository.js';
-import { encodeUserId, randomId } from '../../src/session-id.js';
+import { RedisSessionRepository } from '../../src/store/redis/redis-session.repository.js';
+import { encodeUserId, randomId } from '../../src/store/session-id.js';
+import type { SessionChange } from '../../src/store/session-record.js';
+import { hear } from '../support/channel.js';
 import {
   createTestCluster,
   deleteByPrefixOnCluster,
@@ -98,6 +100,21 @@ describe('RedisSessionRepository on a Redis Cluster, users on every master', () 
     return `${keyPrefix}{${encodeUserId(userId)}}:`;
   }
 
+  /** The connection to the master that serves the user's slot. */
+  async function masterNodeOf(userId: string): Promise<Redis> {
+    const slot = await slotOf(`${tagOf(userId)}index`);
+    const master = cluster
+      .nodes('master')
+      .find((node) => `${node.options.host}:${node.options.port}` === masterOf(slot));
+    if (!master) throw new Error(`no connection to the master of slot ${slot}`);
+    return master;
+  }
+
+  /** Live: `readLive` answers something. */
+  async function isLive(sessionId: string, now: number): Promise<boolean> {
+    return (await repo.readLive(sessionId, now)) !== null;
+  }
+
   beforeAll(async () => {
     cluster = createTestCluster();
     keyPrefix = uniquePrefix('cluster-repo-spread');
@@ -175,7 +192,7 @@ describe('RedisSessionRepository on a Redis Cluster, users on every master', () 
         ip: '127.0.0.1',
       });
       expect(rotated.status).toBe('rotated');
-      await expect(repo.isLive(second.sessionId, now)).resolves.toBe(true);
+      await expect(isLive(second.sessionId, now)).resolves.toBe(true);
 
       // The list reads every session hash named in the index.
       const listed = await repo.list(userId, now);
@@ -184,7 +201,7 @@ describe('RedisSessionRepository on a Redis Cluster, users on every master', () 
       );
 
       await expect(repo.revoke(third.sessionId)).resolves.toBe(true);
-      await expect(repo.isLive(third.sessionId, now)).resolves.toBe(false);
+      await expect(isLive(third.sessionId, now)).resolves.toBe(false);
 
       const more = [sessionRecord({ userId }), sessionRecord({ userId })];
       for (const record of more) await repo.create(record, 0);
@@ -195,12 +212,75 @@ describe('RedisSessionRepository on a Redis Cluster, users on every master', () 
       ]);
       await expect(repo.revokeAll(userId)).resolves.toEqual([more[0].sessionId]);
       await expect(repo.list(userId, now)).resolves.toEqual([]);
-      await expect(repo.isLive(second.sessionId, now)).resolves.toBe(false);
+      await expect(isLive(second.sessionId, now)).resolves.toBe(false);
     }
   });
 
   it('answers ping, whichever master the client asks', async () => {
     await expect(repo.ping()).resolves.toBeUndefined();
+  });
+
+  it('announces a write to subscribers on every master (the cluster bus carries a script’s PUBLISH)', async () => {
+    // A prefix (so a channel) of this test's own: the bus may still be carrying earlier tests'.
+    const ownPrefix = uniquePrefix('cluster-announce');
+    const announcing = new RedisSessionRepository(cluster, { keyPrefix: ownPrefix });
+    const listeners = await Promise.all(
+      redisClusterNodes().map((node) => hear(new Redis(node), `${ownPrefix}revocations`)),
+    );
+    try {
+      for (const userId of users) {
+        const record = sessionRecord({ userId });
+        await announcing.create(record, 0);
+        await expect(announcing.revoke(record.sessionId)).resolves.toBe(true);
+        await expect(announcing.revokeAll(userId)).resolves.toEqual([]);
+        // Every master, the one that ran the script and the two others, hears it once.
+        const owner = await masterNodeOf(userId);
+        for (const listener of listeners) {
+          await expect(listener.drain(owner)).resolves.toEqual([`s:${record.sessionId}`]);
+        }
+      }
+    } finally {
+      for (const listener of listeners) listener.stop();
+      await deleteByPrefixOnCluster(cluster, ownPrefix);
+    }
+  });
+
+  it('tells a change feed (a Cluster of its own) of changes to users on every master', async () => {
+    const changes: SessionChange[] = [];
+    const connected: boolean[] = [];
+    const ownPrefix = uniquePrefix('cluster-feed');
+    const repo = new RedisSessionRepository(cluster, { keyPrefix: ownPrefix });
+    const stop = await repo.changeFeed().subscribe({
+      changed: (change) => changes.push(change),
+      connected: (up) => connected.push(up),
+    });
+    try {
+      expect(connected).toEqual([true]);
+      const records = users.map((userId) => sessionRecord({ userId }));
+      for (const record of records) {
+        await repo.create(record, 0);
+        await repo.revoke(record.sessionId);
+      }
+      await repo.updateClaims({ userId: users[0] }, { role: 'x' }, Date.now()); // nothing live
+      await repo.create(records[0], 0);
+      await repo.revokeAll(users[0]);
+      const deadline = Date.now() + 3000;
+      while (changes.length < records.length + 1 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10)); // polling interval, not a wait
+      }
+      // Each master's announcements reach the subscriber over a link of their own: in any order.
+      const order = (list: SessionChange[]) => list.map((c) => JSON.stringify(c)).sort();
+      expect(order(changes)).toEqual(
+        order([
+          ...records.map((record) => ({ sessionId: record.sessionId })),
+          { userId: users[0] },
+        ]),
+      );
+    } finally {
+      await stop();
+      await deleteByPrefixOnCluster(cluster, ownPrefix);
+    }
+    expect(connected).toEqual([true, false]);
   });
 });
 

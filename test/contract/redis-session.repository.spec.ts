@@ -1,9 +1,7 @@
 import { Redis } from 'ioredis';
-import { RedisSessionRepository } from '../../src/repositories/redis-session.repository.js';
-import type { ExpiredSession } from '../../src/repositories/session-record.interface.js';
-import { encodeUserId, parseSessionId, randomId } from '../../src/session-id.js';
-import { SessionStoreUnavailableException } from '../../src/session.exceptions.js';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { RedisSessionRepository } from '../../src/store/redis/redis-session.repository.js';
+import type { ExpiredSession } from '../../src/store/session-record.js';
+import { encodeUserId, parseSessionId, randomId } from '../../src/store/session-id.js';
 import { createTestClient, deleteByPrefix, scanByPrefix, uniquePrefix } from '../support/redis.js';
 import {
   describeSessionRepository,
@@ -94,7 +92,7 @@ describe('RedisSessionRepository in Redis', () => {
     const userAgent =
       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
       'Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0 ünï';
-    const record = sessionRecord({ userAgent, claims: '' });
+    const record = sessionRecord({ userAgent, claims: {} });
     await repo.create(record, 0);
     const { session } = keysOf(record.sessionId);
     await expect(client.object('ENCODING', session)).resolves.toBe('listpack');
@@ -119,18 +117,72 @@ describe('RedisSessionRepository in Redis', () => {
     await expect(client.object('ENCODING', session)).resolves.toBe('listpack');
   });
 
-  it('reads a session stored before authenticatedAt existed as authenticated at its creation', async () => {
-    const record = sessionRecord({ authenticatedAt: Date.now() - 1000 });
+  it('reads a hash that lacks a field every session has as no session, never failing', async () => {
+    for (const field of ['u', 'j', 'ie', 'ae', 'ca', 'at']) {
+      const record = sessionRecord();
+      await repo.create(record, 0);
+      await client.hdel(keysOf(record.sessionId).session, field);
+
+      const now = record.createdAt + 1;
+      await expect(repo.get(record.sessionId, now)).resolves.toBeNull();
+      await expect(repo.list(record.userId, now)).resolves.toEqual([]);
+      if (['ie', 'ae', 'at'].includes(field)) {
+        await expect(repo.readLive(record.sessionId, now)).resolves.toBeNull();
+      }
+    }
+  });
+
+  it.each([
+    ['not JSON', '{"tenant":'],
+    ['a JSON array', '["a","b"]'],
+    ['a JSON string', '"tenant"'],
+    ['JSON null', 'null'],
+  ])('reads stored claims that are %s as no claims, never failing', async (_, stored) => {
+    const record = sessionRecord();
     await repo.create(record, 0);
-    await client.hdel(keysOf(record.sessionId).session, 'at');
+    await client.hset(keysOf(record.sessionId).session, 'c', stored);
 
     const now = record.createdAt + 1;
-    await expect(repo.get(record.sessionId, now)).resolves.toMatchObject({
-      authenticatedAt: record.createdAt,
+    await expect(repo.get(record.sessionId, now)).resolves.toEqual({
+      ...record,
+      claims: {},
+      previousJti: '',
+      previousRetiredAt: 0,
     });
-    await expect(repo.readLive(record.sessionId, now)).resolves.toMatchObject({
-      authenticatedAt: record.createdAt,
+    await expect(repo.readLive(record.sessionId, now)).resolves.toMatchObject({ claims: {} });
+  });
+
+  it('keeps only the flat values of stored claims', async () => {
+    const record = sessionRecord();
+    await repo.create(record, 0);
+    const stored = JSON.stringify({
+      ok: 'yes',
+      n: 1,
+      b: true,
+      nested: { a: 1 },
+      list: [1],
+      no: null,
     });
+    await client.hset(keysOf(record.sessionId).session, 'c', stored);
+
+    await expect(repo.readLive(record.sessionId, record.createdAt + 1)).resolves.toMatchObject({
+      claims: { ok: 'yes', n: 1, b: true },
+    });
+    const live = await repo.readLive(record.sessionId, record.createdAt + 1);
+    expect(Object.keys(live?.claims ?? {}).sort()).toEqual(['b', 'n', 'ok']);
+  });
+
+  it('stores no claims and no role as empty fields, and claims as JSON', async () => {
+    const bare = sessionRecord({ role: undefined, claims: {} });
+    const full = sessionRecord({ role: 'admin', claims: { tenant: 't-1' } });
+    await repo.create(bare, 0);
+    await repo.create(full, 0);
+
+    await expect(client.hmget(keysOf(bare.sessionId).session, 'r', 'c')).resolves.toEqual(['', '']);
+    await expect(client.hmget(keysOf(full.sessionId).session, 'r', 'c')).resolves.toEqual([
+      'admin',
+      '{"tenant":"t-1"}',
+    ]);
   });
 
   it('scores an index entry by its expiry, plus 0.5 when the absolute expiry ends it', async () => {
@@ -223,7 +275,7 @@ describe('RedisSessionRepository in Redis', () => {
       ]),
       repo.revokeAll(userId),
       ...records.flatMap((record) => [
-        repo.updateClaims({ userId }, { claims: '' }, now),
+        repo.updateClaims({ userId }, { claims: {} }, now),
         repo.markFresh(record.sessionId, now, now),
       ]),
     ]);
@@ -238,7 +290,7 @@ describe('RedisSessionRepository in Redis', () => {
     const before = await client.pexpiretime(session);
 
     await repo.markFresh(record.sessionId, Date.now(), Date.now());
-    await repo.updateClaims({ userId: record.userId }, { claims: '' }, Date.now());
+    await repo.updateClaims({ userId: record.userId }, { claims: {} }, Date.now());
 
     await expect(client.pexpiretime(session)).resolves.toBe(before);
     expect(before).toBe(Math.min(record.idleExpiresAt, record.absoluteExpiresAt));
@@ -325,94 +377,5 @@ describe('RedisSessionRepository in Redis', () => {
     await expect(client.exists(keys.session)).resolves.toBe(0);
     expect(Date.now()).toBeGreaterThanOrEqual(record.idleExpiresAt);
     await expect(client.exists(keys.index)).resolves.toBe(0);
-  });
-});
-
-describe('RedisSessionRepository when Redis goes away', () => {
-  let server: RedisServerHandle;
-  let client: Redis;
-  let repo: RedisSessionRepository;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-
-  afterAll(async () => {
-    await server.stop();
-  });
-
-  beforeEach(async () => {
-    client = new Redis(server.url, {
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-      retryStrategy: () => 20,
-    });
-    client.on('error', () => {}); // connection errors are expected here
-    await client.connect();
-    repo = new RedisSessionRepository(client, { keyPrefix: uniquePrefix('redis-repo-outage') });
-  });
-
-  afterEach(() => {
-    client.disconnect();
-  });
-
-  it('fails closed with SessionStoreUnavailableException while Redis is down', async () => {
-    const record = sessionRecord();
-    await repo.create(record, 0);
-
-    await server.kill();
-
-    const now = record.createdAt + 1000;
-    await expect(repo.ping()).rejects.toBeInstanceOf(SessionStoreUnavailableException);
-    await expect(repo.isLive(record.sessionId, now)).rejects.toBeInstanceOf(
-      SessionStoreUnavailableException,
-    );
-    await expect(repo.get(record.sessionId, now)).rejects.toBeInstanceOf(
-      SessionStoreUnavailableException,
-    );
-    await expect(
-      repo.rotate({
-        sessionId: record.sessionId,
-        presentedJti: record.currentJti,
-        nextJti: randomId(),
-        now,
-        graceMs: 0,
-        idleMs: HOUR,
-        userAgent: 'ua',
-        ip: '127.0.0.1',
-      }),
-    ).rejects.toBeInstanceOf(SessionStoreUnavailableException);
-    await expect(repo.create(sessionRecord(), 0)).rejects.toBeInstanceOf(
-      SessionStoreUnavailableException,
-    );
-    await expect(repo.revokeAll(record.userId)).rejects.toBeInstanceOf(
-      SessionStoreUnavailableException,
-    );
-    await server.restart();
-  });
-
-  it('works again once Redis is back, reloading its scripts into the new server', async () => {
-    await server.restart(); // an empty server: no data, no cached scripts
-    const deadline = Date.now() + 5000;
-    while (client.status !== 'ready' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20)); // polling interval, not a wait
-    }
-    expect(client.status).toBe('ready');
-
-    const record = sessionRecord();
-    await expect(repo.create(record, 1)).resolves.toEqual([]);
-    const result = await repo.rotate({
-      sessionId: record.sessionId,
-      presentedJti: record.currentJti,
-      nextJti: randomId(),
-      now: record.createdAt + 1000,
-      graceMs: 0,
-      idleMs: HOUR,
-      userAgent: 'ua',
-      ip: '127.0.0.1',
-    });
-    expect(result.status).toBe('rotated');
-    await expect(repo.list(record.userId, record.createdAt + 1000)).resolves.toHaveLength(1);
   });
 });

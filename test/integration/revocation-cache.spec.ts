@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { SessionService } from 'nest-redis-sessions';
-import { RevocationCache } from '../../src/revocation/revocation-cache.js';
-import { parseSessionId } from '../../src/session-id.js';
+import { SessionRepository, SessionService } from 'nest-redis-sessions';
+import { LiveSessionCache } from '../../src/store/live-session-cache.js';
+import { parseSessionId } from '../../src/store/session-id.js';
 import {
   commandCalls,
   createTestClient,
@@ -12,6 +12,14 @@ import {
   uniquePrefix,
 } from '../support/redis.js';
 import { createTestApp, testOptions } from '../support/session-app.js';
+
+/** The app's live-session cache (its `SessionRepository` when revocation.cacheMs > 0). */
+function cacheOf(app: INestApplication): LiveSessionCache {
+  const repository = app.get(SessionRepository);
+  if (!(repository instanceof LiveSessionCache))
+    throw new Error('the app has no live-session cache');
+  return repository;
+}
 
 async function waitFor(
   check: () => boolean | Promise<boolean>,
@@ -44,7 +52,7 @@ describe('the revocation cache (revocation.cacheMs)', () => {
       createTestApp(options(60_000)),
       createTestApp(options(0)),
     ]);
-    await waitFor(() => a.get(RevocationCache).trusted && b.get(RevocationCache).trusted, 2000);
+    await waitFor(() => cacheOf(a).connected && cacheOf(b).connected, 2000);
   });
   afterAll(async () => {
     await Promise.all([a.close(), b.close(), strict.close()]);
@@ -113,18 +121,18 @@ describe('the revocation cache (revocation.cacheMs)', () => {
   });
 
   it('bypasses the cache while its channel is down, and trusts it again once back', async () => {
-    const cache = b.get(RevocationCache);
+    const cache = cacheOf(b);
     const login = await a.get(SessionService).create({ id: 'channel-down' });
     await me(b, login.accessToken).expect(200); // cached on b
 
     await redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     // A revocation nobody announces (the channel is down): deleted straight in Redis.
     const parts = parseSessionId(login.sessionId)!;
-    await waitFor(() => !cache.trusted, 2000);
+    await waitFor(() => !cache.connected, 2000);
     await redis.del(`${prefix}{${parts.userPart}}:${parts.randomPart}`);
     await me(b, login.accessToken).expect(401);
 
-    await waitFor(() => cache.trusted, 5000);
+    await waitFor(() => cache.connected, 5000);
     const fresh = await a.get(SessionService).create({ id: 'channel-back' });
     await me(b, fresh.accessToken).expect(200);
     const before = await commandCalls(redis, 'hmget');
@@ -135,7 +143,7 @@ describe('the revocation cache (revocation.cacheMs)', () => {
   it('serves an unannounced revocation for at most cacheMs (the bound when an announcement is lost)', async () => {
     const short = await createTestApp(options(300));
     try {
-      await waitFor(() => short.get(RevocationCache).trusted, 2000);
+      await waitFor(() => cacheOf(short).connected, 2000);
       const login = await short.get(SessionService).create({ id: 'bounded' });
       await me(short, login.accessToken).expect(200);
       const parts = parseSessionId(login.sessionId)!;

@@ -5,7 +5,7 @@ import {
   newSessionId,
   parseSessionId,
   randomId,
-} from '../../src/session-id.js';
+} from '../../src/store/session-id.js';
 
 describe('session ids', () => {
   it.each([
