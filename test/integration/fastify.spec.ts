@@ -14,6 +14,7 @@ import {
   SessionService,
 } from 'nest-redis-sessions';
 import { cookieHeader, testOptions, TestAppController } from '../support/session-app.js';
+import { SessionPassportModule } from 'nest-redis-sessions/passport';
 import { PassportTestController } from '../support/passport-test.controller.js';
 
 /** A login that also sets a cookie of the app's own through @fastify/cookie's `setCookie`. */
@@ -31,7 +32,10 @@ class ThemedLoginController {
 
 async function createFastifyApp(withCookiePlugin: boolean): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [SessionModule.forRoot(testOptions({ repository: new MemorySessionRepository() }))],
+    imports: [
+      SessionModule.forRoot(testOptions({ repository: new MemorySessionRepository() })),
+      SessionPassportModule,
+    ],
     controllers: [
       TestAppController,
       PassportTestController,
