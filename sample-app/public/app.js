@@ -6,14 +6,16 @@
 const REFRESH_LOCK = 'session-refresh';
 const REFRESHED_AT = 'session-refreshed-at'; // localStorage: a time, never a token
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('session') : null;
-let heardRefreshAt = 0; // last refresh announced by another tab (BroadcastChannel)
+let knownRefreshAt = 0; // last refresh by another tab that this tab heard of or saw work
 let refreshInTab = null; // this tab's refresh in flight, when Web Locks are unavailable
 
 channel?.addEventListener('message', (event) => {
-  if (event.data?.type === 'refreshed') {
-    heardRefreshAt = Math.max(heardRefreshAt, Number(event.data.at) || 0);
-  }
+  if (event.data?.type === 'refreshed') noteRefresh(Number(event.data.at) || 0);
 });
+
+function noteRefresh(at) {
+  knownRefreshAt = Math.max(knownRefreshAt, at);
+}
 
 /** Whether some tab of this browser refreshed the session after `time` (ms since the epoch). */
 function refreshedSince(time) {
@@ -23,15 +25,11 @@ function refreshedSince(time) {
   } catch {
     // storage disabled: the BroadcastChannel message is all we have
   }
-  return Math.max(stored, heardRefreshAt) > time;
+  return Math.max(stored, knownRefreshAt) > time;
 }
 
-/**
- * One refresh, unless another tab refreshed after the failed call was sent: its new cookies are
- * this tab's cookies too. Resolves true when the session has fresh tokens, false when it is gone.
- */
-async function refreshUnlessDone(failedCallSentAt) {
-  if (refreshedSince(failedCallSentAt)) return true;
+/** `POST /auth/refresh`, announced to the other tabs: true with fresh tokens, false if gone. */
+async function refresh() {
   const response = await fetch('/auth/refresh', { method: 'POST', credentials: 'same-origin' });
   if (response.status === 401 || response.status === 403) return false;
   if (!response.ok) throw new Error(`Refresh failed (${response.status}): try again shortly`);
@@ -46,28 +44,54 @@ async function refreshUnlessDone(failedCallSentAt) {
 }
 
 /**
- * Refreshes the session once for every tab of this browser: the Web Lock lets one tab at a time
- * in, and a tab that gets the lock after another tab's refresh skips its own. Without Web Locks
- * (old browsers, plain-http origins other than localhost), one refresh per tab at a time, and the
- * server's reuse grace covers two tabs that still race.
+ * Run while holding the Web Lock: reuses the refresh of a tab that held it before, or refreshes.
+ * Resolves to the response of `call` when it now gets through, otherwise to true when the session
+ * has fresh tokens, false when it is gone.
  */
-function refreshSession(failedCallSentAt) {
-  if (navigator.locks?.request) {
-    return navigator.locks.request(REFRESH_LOCK, () => refreshUnlessDone(failedCallSentAt));
+async function refreshUnlessDone(failedCallSentAt, call) {
+  if (refreshedSince(failedCallSentAt)) return true;
+  // No news is no proof: the previous holder's localStorage write and BroadcastChannel message
+  // reach this tab asynchronously, and Chromium can grant the lock before they arrive. The
+  // cookies are shared and always current, so asking again tells for sure: if the call gets
+  // through now, another tab has refreshed, and refreshing again would rotate for nothing.
+  const retried = await call();
+  if (retried.status !== 401) {
+    noteRefresh(Date.now()); // for refreshedSince: some tab refreshed before now
+    return retried;
   }
-  refreshInTab ??= refreshUnlessDone(failedCallSentAt).finally(() => {
+  return refresh();
+}
+
+/**
+ * Refreshes the session once for every tab of this browser: the Web Lock lets one tab at a time
+ * in, and a tab that gets the lock after another tab's refresh reuses it. Without Web Locks (old
+ * browsers, plain-http origins other than localhost), one refresh per tab at a time, unless
+ * another tab's is known, and the server's reuse grace covers two tabs that still race.
+ */
+function refreshSession(failedCallSentAt, call) {
+  if (navigator.locks?.request) {
+    return navigator.locks.request(REFRESH_LOCK, () => refreshUnlessDone(failedCallSentAt, call));
+  }
+  refreshInTab ??= refreshUnlessKnown(failedCallSentAt).finally(() => {
     refreshInTab = null;
   });
   return refreshInTab;
 }
 
-/** `fetch` with the session's cookies; on 401, one shared refresh and one retry. */
+/** Without Web Locks: a refresh, unless another tab's since the failed call is already known. */
+async function refreshUnlessKnown(failedCallSentAt) {
+  return refreshedSince(failedCallSentAt) || refresh();
+}
+
+/** `fetch` with the session's cookies; on 401, one refresh shared by all tabs and one retry. */
 async function sessionFetch(url, init = {}) {
   const sentAt = Date.now();
   const call = () => fetch(url, { credentials: 'same-origin', ...init });
   const response = await call();
   if (response.status !== 401) return response;
-  return (await refreshSession(sentAt)) ? call() : response;
+  const outcome = await refreshSession(sentAt, call);
+  if (typeof outcome !== 'boolean') return outcome; // retried under the lock: it got through
+  return outcome ? call() : response;
 }
 
 // ---- The page ----

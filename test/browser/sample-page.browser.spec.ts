@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Response } from 'playwright-core';
 import request from 'supertest';
 import { SESSION_NOT_FRESH, SessionRepository, SessionService } from 'nest-redis-sessions';
 import {
@@ -12,7 +12,7 @@ import {
   useSampleProcess,
   waitFor,
   type HttpServer,
-} from '../support/e2e.js';
+} from '../e2e/e2e-helpers.js';
 
 /** Debian's Chromium (`.ci/run` installs it when missing), or another Chromium's path. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -177,6 +177,63 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
     return (await t.app.get(SessionService).list(userId)).map((s) => s.id);
   }
 
+  /** What `reloadAtOnceAfterExpiry` saw. */
+  interface Race {
+    /** `POST /auth/refresh` requests the tabs sent (counted as they leave the browser). */
+    refreshRequests: number;
+    /** The statuses the server answered them. */
+    refreshes: number[];
+    /** The tabs whose sessions list answered 401 at least once, and 200 at the end. */
+    refused: string[];
+    listed: string[];
+  }
+
+  /**
+   * Lets the access token expire, then reloads the sessions list in two tabs of `device` at once.
+   * Every refresh is held until both tabs' lists have been refused, so the second tab asks for the
+   * lock while the first one refreshes or just after (never with the new cookies already sent):
+   * the race at its worst, on every run, with no timing in the test.
+   */
+  async function reloadAtOnceAfterExpiry(device: Device, first: Page, second: Page): Promise<Race> {
+    const name = (page: Page): string => (page === first ? 'tab 1' : 'tab 2');
+    const refused = new Set<string>();
+    const listed = new Set<string>();
+    let bothRefused: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (bothRefused = resolve));
+    const onResponse = (response: Response): void => {
+      if (new URL(response.url()).pathname !== '/auth/sessions') return;
+      const tab = name(response.frame().page());
+      if (response.status() === 401) refused.add(tab);
+      if (response.status() === 200) listed.add(tab);
+      if (refused.size === 2) bothRefused();
+    };
+    let refreshRequests = 0;
+    await device.context.route('**/auth/refresh', async (route) => {
+      refreshRequests += 1;
+      await gate;
+      await route.continue();
+    });
+    try {
+      const before = device.refreshes.length;
+      await accessExpired(device);
+      for (const tab of [first, second]) {
+        // Empty, so that the list shown afterwards is surely the one this reload fetched.
+        await tab.evaluate("document.getElementById('sessions-body').replaceChildren()");
+      }
+      device.context.on('response', onResponse);
+      await Promise.all([act(first, '#reload-sessions'), act(second, '#reload-sessions')]);
+      return {
+        refreshRequests,
+        refreshes: device.refreshes.slice(before),
+        refused: [...refused].sort(),
+        listed: [...listed].sort(),
+      };
+    } finally {
+      device.context.off('response', onResponse);
+      await device.context.unroute('**/auth/refresh');
+    }
+  }
+
   it('logs in through the form', async () => {
     await tab1.goto('/');
     await state(tab1, 'signed-out');
@@ -198,6 +255,9 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
   });
 
   it('keeps both tokens in HttpOnly cookies the script cannot read', async () => {
+    // On a busy machine the 2 s access cookie may be gone since the login: read a fresh one.
+    await accessExpired(a);
+    await act(tab1, '#whoami');
     const cookies = await a.context.cookies();
     const tokens = cookies.filter((c) => ['access_token', 'refresh_token'].includes(c.name));
     expect(tokens.map((c) => [c.name, c.httpOnly, c.secure]).sort()).toEqual([
@@ -265,6 +325,53 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
     await shot(tab2, '05-two-tabs-second');
   });
 
+  it('makes one refresh for two tabs whose calls fail at once: the second reuses it', async () => {
+    const [sessionId] = await userSessionIds('alice');
+    const race = await reloadAtOnceAfterExpiry(a, tab1, tab2);
+
+    expect(race.refused).toEqual(['tab 1', 'tab 2']); // both needed a refresh...
+    expect(race.refreshRequests).toBe(1); // ...one refresh served both...
+    expect(race.refreshes).toEqual([200]);
+    expect(race.listed).toEqual(['tab 1', 'tab 2']); // ...and both got their list
+    for (const tab of [tab1, tab2]) {
+      expect(await stateOf(tab)).toBe('signed-in');
+      expect(await tab.textContent('#status')).toBe('');
+      expect(await tab.locator('#sessions-body tr.current').count()).toBe(1);
+    }
+    expect(await userSessionIds('alice')).toEqual([sessionId]);
+  });
+
+  it("reuses the other tab's refresh even when the news of it is late", async () => {
+    // Chromium can grant the Web Lock to the second tab before the first tab's localStorage
+    // write and BroadcastChannel message reach it. Here they never do, in either tab, so that
+    // whichever tab gets the lock second is surely in that case.
+    const late = [await a.context.newPage(), await a.context.newPage()];
+    for (const tab of late) {
+      await tab.addInitScript(
+        'Storage.prototype.getItem = () => null;' +
+          'Object.defineProperty(window, "BroadcastChannel", { value: undefined });',
+      );
+      await tab.goto('/');
+      await state(tab, 'signed-in');
+    }
+    try {
+      const [sessionId] = await userSessionIds('alice');
+      const race = await reloadAtOnceAfterExpiry(a, late[0], late[1]);
+
+      expect(race.refused).toEqual(['tab 1', 'tab 2']);
+      expect(race.refreshRequests).toBe(1);
+      expect(race.refreshes).toEqual([200]);
+      expect(race.listed).toEqual(['tab 1', 'tab 2']);
+      for (const tab of late) {
+        expect(await stateOf(tab)).toBe('signed-in');
+        expect(await tab.locator('#sessions-body tr.current').count()).toBe(1);
+      }
+      expect(await userSessionIds('alice')).toEqual([sessionId]);
+    } finally {
+      for (const tab of late) await tab.close();
+    }
+  });
+
   it('shows a hostile user agent as text in the sessions list', async () => {
     b = await openDevice(HOSTILE_AGENT);
     bTab = await b.context.newPage();
@@ -283,8 +390,9 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
   it('revokes the other device, which ends up on the login form at its next call', async () => {
     const other = tab1.locator('#sessions-body tr:not(.current)');
     const revokedId = await other.getAttribute('data-session-id');
-    await other.locator('button.revoke').click();
-    await tab1.waitForSelector('#status:text("Session revoked.")');
+    // The whole action: the status shows before the list has been reloaded.
+    await act(tab1, '#sessions-body tr:not(.current) button.revoke');
+    expect(await tab1.textContent('#status')).toBe('Session revoked.');
     expect(await tab1.locator('#sessions-body tr').count()).toBe(1);
     expect(await userSessionIds('alice')).not.toContain(revokedId);
     await shot(tab1, '07-revoked-other-device');
