@@ -12,7 +12,7 @@ import {
   useSampleProcess,
   waitFor,
   type HttpServer,
-} from '../e2e/e2e-helpers.js';
+} from '../support/e2e.js';
 
 /** Debian's Chromium (`.ci/run` installs it when missing), or another Chromium's path. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
