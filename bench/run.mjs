@@ -66,7 +66,8 @@ const ROWS = [
   },
   {
     id: 'passport-guard',
-    label: '`PassportAccessGuard`, strict (same checks through passport)',
+    label:
+      '`PassportAccessGuard` (`nest-redis-sessions/passport`), strict (same checks through passport)',
     scenario: 'passport-guard',
   },
   {
