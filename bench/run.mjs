@@ -334,7 +334,11 @@ async function profileRows(ids) {
       const row = ROWS.find((r) => r.id === id);
       if (!row) throw new Error(`no row "${id}": ${ROWS.map((r) => r.id).join(', ')}`);
       // An app per row, so that each profile starts from the same state.
-      const env = row.cache ? { ...appEnv, REVOCATION_CACHE_MS: args['cache-ms'] } : appEnv;
+      const env = {
+        ...appEnv,
+        ...(row.cache ? { REVOCATION_CACHE_MS: args['cache-ms'] } : {}),
+        ...(row.app === 'fastify' ? { HTTP_ADAPTER: 'fastify' } : {}),
+      };
       const app = await startApp(env, { nodeArgs: ['--import', hook], ipc: true });
       const ask = (message, expected) =>
         new Promise((done, fail) => {
