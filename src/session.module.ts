@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
 import { SESSION_CONFIG, SESSION_EXTRAS, SESSION_GUARD_OPTIONS } from './config/config.tokens.js';
 import { resolveSessionConfig } from './config/resolve-config.js';
 import { guardOptionsOf, type ResolvedSessionConfig } from './config/resolved-config.js';
@@ -38,7 +37,6 @@ import { WsSessionService } from './ws/ws-session.service.js';
  * session routes (`routes` extra) and the JWKS route (`jwks` extra).
  */
 @Module({
-  imports: [JwtModule.register({})],
   providers: [
     {
       provide: SESSION_CONFIG,

@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
-import type { Algorithm, Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
 import { SESSION_CONFIG } from '../config/config.tokens.js';
 import type { ResolvedSessionConfig } from '../config/resolved-config.js';
 import { SessionUnauthorizedException } from '../session.exceptions.js';
@@ -8,8 +6,8 @@ import type { IssuedTokens } from '../session.types.js';
 import { isValidUserId, parseSessionId, randomId } from '../store/session-id.js';
 import type { SessionRecord } from '../store/session-record.js';
 import { readTokenClaims } from './claims.js';
-import { readJwtHeader, signEdDsa, verifyEdDsa } from './eddsa-jwt.js';
-import type { JwtAlgorithm, ResolvedKey, ResolvedVerifyKey } from './key.types.js';
+import { JwtCodec, type DecodedJwt } from './jwt-codec.js';
+import type { ResolvedKey, ResolvedVerifyKey } from './key.types.js';
 import type {
   AccessTokenPayload,
   RefreshPrincipal,
@@ -28,6 +26,15 @@ const JTI = /^[A-Za-z0-9_-]{43}$/;
  */
 const HEADER_FIELDS = new Set(['alg', 'typ', 'kid']);
 
+/** The registered claims every token of this module carries, once checked. */
+type CheckedPayload = Record<string, unknown> & {
+  sub: string;
+  sid: string;
+  jti: string;
+  exp: number;
+  iat: number;
+};
+
 /** What to sign into an access token. */
 type AccessClaims = Pick<SessionRecord, 'userId' | 'sessionId' | 'role' | 'claims'>;
 
@@ -36,15 +43,23 @@ type AccessClaims = Pick<SessionRecord, 'userId' | 'sessionId' | 'role' | 'claim
  * (a string secret would be re-parsed as PEM on every call); every header carries the `kid` of
  * the key that signed it, and a `kid` only selects among the configured keys, each pinned to its
  * own algorithm; the header `typ` and the `type` claim tell access from refresh tokens; every
- * required claim is checked. EdDSA, which jsonwebtoken lacks, is signed and verified with
- * `node:crypto`; the other algorithms go through `@nestjs/jwt`.
+ * required claim is checked, by fast-jwt (signature, algorithm, exp, nbf, iss, aud) and again
+ * here (every claim this module relies on).
  */
 @Injectable()
 export class TokenService {
-  constructor(
-    private readonly jwt: JwtService,
-    @Inject(SESSION_CONFIG) private readonly config: ResolvedSessionConfig,
-  ) {}
+  private readonly access: JwtCodec;
+  private readonly refresh: JwtCodec;
+
+  constructor(@Inject(SESSION_CONFIG) private readonly config: ResolvedSessionConfig) {
+    const checks = {
+      issuer: config.issuer,
+      audience: config.audience,
+      clockToleranceMs: config.clockToleranceMs,
+    };
+    this.access = new JwtCodec(config.access, ACCESS_TYP, checks);
+    this.refresh = new JwtCodec(config.refresh, REFRESH_TYP, checks);
+  }
 
   /**
    * The token pair of a session record: an access token with its role and claims, and a refresh
@@ -83,7 +98,7 @@ export class TokenService {
       ...this.registered(now, exp),
     };
     return {
-      token: this.sign(payload, this.config.access, ACCESS_TYP),
+      token: this.access.sign(payload),
       expiresAt: new Date(exp * 1000),
     };
   }
@@ -105,29 +120,29 @@ export class TokenService {
       ...this.registered(now, exp),
     };
     return {
-      token: this.sign(payload, this.config.refresh, REFRESH_TYP),
+      token: this.refresh.sign(payload),
       expiresAt: new Date(exp * 1000),
     };
   }
 
   /** Verifies an access token. Throws `SessionUnauthorizedException` on any failure. */
   verifyAccess(token: string): SessionPrincipal {
-    return this.checkAccess(this.verify(token, this.config.access));
+    return this.checkAccess(verifyWith(this.access, token));
   }
 
   /** Verifies a refresh token. Throws `SessionUnauthorizedException` on any failure. */
   verifyRefresh(token: string): RefreshPrincipal {
-    return this.checkRefresh(this.verify(token, this.config.refresh));
+    return this.checkRefresh(verifyWith(this.refresh, token));
   }
 
   /** Checks the header and claims of a signature-verified access token. */
-  private checkAccess(decoded: Jwt): SessionPrincipal {
+  private checkAccess(decoded: DecodedJwt): SessionPrincipal {
     const payload = this.checkCommon(
       decoded,
       ACCESS_TYP,
       'access',
       this.config.access,
-    ) as AccessTokenPayload;
+    ) as unknown as AccessTokenPayload;
     if (payload.role !== undefined && typeof payload.role !== 'string') throw unauthorized();
     const claims = readTokenClaims(payload, this.config.customClaims);
     if (!claims) throw unauthorized();
@@ -141,13 +156,13 @@ export class TokenService {
   }
 
   /** Checks the header and claims of a signature-verified refresh token. */
-  private checkRefresh(decoded: Jwt): RefreshPrincipal {
+  private checkRefresh(decoded: DecodedJwt): RefreshPrincipal {
     const payload = this.checkCommon(
       decoded,
       REFRESH_TYP,
       'refresh',
       this.config.refresh,
-    ) as RefreshTokenPayload;
+    ) as unknown as RefreshTokenPayload;
     return {
       kind: 'refresh',
       userId: payload.sub,
@@ -157,66 +172,23 @@ export class TokenService {
     };
   }
 
-  private sign(payload: object, key: ResolvedKey, typ: string): string {
-    const header = { alg: key.algorithm, typ, kid: key.kid };
-    if (key.algorithm === 'EdDSA') return signEdDsa(header, payload, key.key);
-    return this.jwt.sign(payload, {
-      privateKey: key.key,
-      algorithm: key.algorithm,
-      header,
-    });
-  }
-
-  private verify(token: string, key: ResolvedKey): Jwt {
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw unauthorized();
-    for (const candidate of candidateKeys(readJwtHeader(token), key)) {
-      try {
-        return this.verifyWith(token, candidate);
-      } catch (error) {
-        // Another key may have signed it (a secret being rotated); any other failure is final.
-        if (!isBadSignature(error)) break;
-      }
-    }
-    throw unauthorized();
-  }
-
-  private verifyWith(token: string, candidate: ResolvedVerifyKey): Jwt {
-    if (candidate.algorithm === 'EdDSA') return verifyEdDsa(token, candidate.key);
-    // JwtService types `secret` as string | Buffer; jsonwebtoken itself takes the KeyObject.
-    return this.jwt.verify<Jwt>(token, {
-      ...this.verifyOptions([candidate.algorithm]),
-      secret: candidate.key as unknown as Buffer,
-    });
-  }
-
-  private verifyOptions(algorithms: JwtAlgorithm[]): VerifyOptions & { complete: true } {
-    return {
-      // jsonwebtoken's Algorithm type has no EdDSA (EdDSA tokens go through verifyEdDsa).
-      algorithms: algorithms as Algorithm[],
-      complete: true,
-      clockTolerance: this.config.clockToleranceMs / 1000,
-      ...(this.config.issuer ? { issuer: this.config.issuer } : {}),
-      ...(this.config.audience ? { audience: this.config.audience } : {}),
-    };
-  }
-
   /**
-   * The checks every token passes after its signature, whoever verified it: jsonwebtoken already
-   * pinned the algorithm and checked exp/nbf/iss/aud, and they are checked again here, because
-   * EdDSA tokens are verified by `node:crypto`, which checks no claim.
+   * The checks every token passes after its signature. fast-jwt already pinned the algorithm
+   * and checked exp/nbf/iss/aud; they are checked again here, the one home of this module's
+   * rules, so that no library option can loosen them.
    */
   private checkCommon(
-    decoded: Jwt,
+    decoded: DecodedJwt,
     typ: string,
     type: string,
     key: ResolvedKey,
-  ): JwtPayload & { sid: string } {
+  ): CheckedPayload {
     const { header, payload } = decoded ?? {};
     if (
       !header ||
       header.typ !== typ ||
       Object.keys(header).some((k) => !HEADER_FIELDS.has(k)) ||
-      candidateKeys(header, key).length === 0
+      !isKeyOf(header, key)
     ) {
       throw unauthorized();
     }
@@ -229,7 +201,6 @@ export class TokenService {
     const session = parseSessionId(sid);
     const nowSeconds = Date.now() / 1000;
     const tolerance = this.config.clockToleranceMs / 1000;
-    // jsonwebtoken checks exp and nbf (with the same rounding), but EdDSA skips jsonwebtoken.
     const clock = Math.floor(nowSeconds);
     if (
       !Number.isInteger(exp) ||
@@ -250,7 +221,7 @@ export class TokenService {
     ) {
       throw unauthorized();
     }
-    return payload as JwtPayload & { sid: string };
+    return payload as CheckedPayload;
   }
 
   private registered(now: number, exp: number): Record<string, string | number> {
@@ -269,18 +240,24 @@ export class TokenService {
 }
 
 /**
- * The configured key that may have signed a token with this header: the key its `kid` names, when
- * that key has the header's algorithm. Nothing else: a header never brings a key.
+ * Whether the header names a configured key (`kid`) with that key's algorithm. Nothing else: a
+ * header never brings a key.
  */
-function candidateKeys(header: unknown, key: ResolvedKey): readonly ResolvedVerifyKey[] {
-  if (typeof header !== 'object' || header === null) return [];
-  const { alg, kid } = header as { alg?: unknown; kid?: unknown };
-  const entry = typeof kid === 'string' ? key.byKid.get(kid) : undefined;
-  return entry && entry.algorithm === alg ? [entry] : [];
+function isKeyOf(header: Record<string, unknown>, key: ResolvedKey): boolean {
+  const { alg, kid } = header;
+  const entry: ResolvedVerifyKey | undefined =
+    typeof kid === 'string' ? key.byKid.get(kid) : undefined;
+  return entry !== undefined && entry.algorithm === alg;
 }
 
-function isBadSignature(error: unknown): boolean {
-  return error instanceof Error && error.message === 'invalid signature';
+/** The decoded token, or a 401: a token no configured key signed is as good as none. */
+function verifyWith(codec: JwtCodec, token: string): DecodedJwt {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw unauthorized();
+  try {
+    return codec.verify(token);
+  } catch {
+    throw unauthorized();
+  }
 }
 
 function unauthorized(): SessionUnauthorizedException {

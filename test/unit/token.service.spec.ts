@@ -1,5 +1,4 @@
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
 import jwt from 'jsonwebtoken';
 import { resolveSessionConfig } from '../../src/config/resolve-config.js';
 import type { SessionModuleOptions } from '../../src/config/session-options.js';
@@ -28,7 +27,7 @@ function service(options: Partial<SessionModuleOptions> = {}): TokenService {
     },
     {},
   );
-  return new TokenService(new JwtService({}), config);
+  return new TokenService(config);
 }
 
 function nowSeconds(): number {
@@ -443,6 +442,18 @@ describe('TokenService', () => {
       expectRefused(tokens, 'access', `${header}.${b64(payload)}.${signature}`);
     });
 
+    it('refuses a second spelling of an HS256 signature (non-canonical base64url)', () => {
+      const now = Date.now();
+      const { token } = tokens.signRefresh(USER, newSessionId(USER), randomId(), now, now + 1e9);
+      expect(tokens.verifyRefresh(token).userId).toBe(USER);
+      const [header, payload, signature] = token.split('.');
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      // 43 characters carry 258 bits for a 256-bit HMAC: the low 2 bits of the last are spare.
+      const twin = `${signature.slice(0, -1)}${alphabet[alphabet.indexOf(signature.slice(-1)) ^ 1]}`;
+      expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+      expectRefused(tokens, 'refresh', `${header}.${payload}.${twin}`);
+    });
+
     it('refuses a refresh token whose payload was edited after signing', () => {
       const now = Date.now();
       const { token } = tokens.signRefresh(USER, newSessionId(USER), randomId(), now, now + 1e9);
@@ -735,8 +746,8 @@ describe('TokenService', () => {
 });
 
 describe('checks that hold whoever verified the signature', () => {
-  // EdDSA tokens are verified by node:crypto, which checks no claim: the header and claim checks
-  // must refuse on their own what a signature-only verifier would let through.
+  // The module's own header and claim checks must refuse on their own what a signature-only
+  // verifier would let through, whatever the JWT library's options check.
   const checked = service({
     issuer: 'https://issuer.example',
     audience: 'api.example',
