@@ -6,7 +6,7 @@ import type { IssuedTokens } from '../session.types.js';
 import { isValidUserId, parseSessionId, randomId } from '../store/session-id.js';
 import type { SessionRecord } from '../store/session-record.js';
 import { readTokenClaims } from './claims.js';
-import { JwtCodec, type DecodedJwt } from './jwt-codec.js';
+import { JwtCodec, VERIFIED_TOKEN_CACHE_SIZE, type DecodedJwt } from './jwt-codec.js';
 import type { ResolvedKey, ResolvedVerifyKey } from './key.types.js';
 import type {
   AccessTokenPayload,
@@ -57,7 +57,7 @@ export class TokenService {
       audience: config.audience,
       clockToleranceMs: config.clockToleranceMs,
     };
-    this.access = new JwtCodec(config.access, ACCESS_TYP, checks);
+    this.access = new JwtCodec(config.access, ACCESS_TYP, checks, VERIFIED_TOKEN_CACHE_SIZE);
     this.refresh = new JwtCodec(config.refresh, REFRESH_TYP, checks);
   }
 

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { resolveSessionConfig } from '../../src/config/resolve-config.js';
@@ -485,6 +486,24 @@ describe('TokenService', () => {
       const now = nowSeconds();
       expectRefused(tokens, kind, mint(claims(kind, { iat: now - 700, exp: now - 1 })));
       expectRefused(tokens, kind, mint(claims(kind, { iat: now - 700, exp: now })));
+    });
+
+    it('refuses an access token it accepted before, once it has expired (verified tokens are remembered)', () => {
+      const now = Date.now();
+      const fresh = service();
+      const { token } = fresh.signAccess(
+        { userId: USER, sessionId: newSessionId(USER), claims: {} },
+        now,
+        now + 2_000,
+      );
+      expect(fresh.verifyAccess(token).userId).toBe(USER);
+      expect(fresh.verifyAccess(token).userId).toBe(USER); // a hit
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 3_000);
+      try {
+        expectRefused(fresh, 'access', token);
+      } finally {
+        clock.mockRestore();
+      }
     });
 
     it('refuses a token signed with an exp already past', () => {
