@@ -24,17 +24,23 @@ for (let i = 0; i < C; i++) {
   const s = await sessions.create({ id: `user-${i}` }, { userAgent: 'Mozilla/5.0 bench' });
   reqs.push({ headers: { authorization: `Bearer ${s.accessToken}` }, method: 'GET' });
 }
-async function worker(req, n) { for (let i = 0; i < n; i++) await verifier.authenticate(req); }
+async function worker(req, n) {
+  for (let i = 0; i < n; i++) await verifier.authenticate(req);
+}
 async function round(n) {
-  const cpu0 = process.cpuUsage(); const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   await Promise.all(reqs.map((r) => worker(r, n)));
-  const cpu = process.cpuUsage(cpu0); const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const ms = performance.now() - t0;
   return { cpuUs: (cpu.user + cpu.system) / (n * C), wallUs: (ms * 1000) / (n * C) };
 }
 await round(200);
 const out = [];
 for (let k = 0; k < 5; k++) out.push(await round(400));
 out.sort((a, b) => a.cpuUs - b.cpuUs);
-console.log(`authenticate cacheMs=${cacheMs}: cpu/call median ${out[2].cpuUs.toFixed(1)} µs (min ${out[0].cpuUs.toFixed(1)}), wall ${out[2].wallUs.toFixed(1)} µs`);
+console.log(
+  `authenticate cacheMs=${cacheMs}: cpu/call median ${out[2].cpuUs.toFixed(1)} µs (min ${out[0].cpuUs.toFixed(1)}), wall ${out[2].wallUs.toFixed(1)} µs`,
+);
 await app.close();
 process.exit(0);

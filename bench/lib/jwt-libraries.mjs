@@ -115,6 +115,8 @@ function median(values) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const row of await measureJwtLibraries()) {
     const us = (v) => (v === undefined ? 'n/a' : `${v.toFixed(1)} µs`);
-    console.log(`${row.algorithm}\t${row.library}\tsign ${us(row.signUs)}\tverify ${us(row.verifyUs)}`);
+    console.log(
+      `${row.algorithm}\t${row.library}\tsign ${us(row.signUs)}\tverify ${us(row.verifyUs)}`,
+    );
   }
 }
