@@ -6,12 +6,26 @@ import { ROLES_KEY } from '../decorators/roles.decorator.js';
 import { SessionForbiddenException, SessionNotFreshException } from '../session.exceptions.js';
 import type { SessionPrincipal } from '../tokens/token.types.js';
 
+/** What a route's metadata asks of its caller, read once per handler and class. */
+interface RouteRules {
+  /** `@Public()` opens the route (see `isPublic`). */
+  open: boolean;
+  /** `@RequireFreshSession()`: the longest time since the last credential check, in ms. */
+  maxAgeMs: number | undefined;
+  /** `@Roles()`: the roles let in, or `undefined` when the route lists none. */
+  roles: readonly string[] | undefined;
+}
+
 /**
  * What a route asks of its caller, read from its metadata: the last step of the pipeline, after
  * the session is known to be live. One home for `@Public()`, `@Roles()` and
- * `@RequireFreshSession()`.
+ * `@RequireFreshSession()`. Decorators set metadata when a class is defined, so the rules of a
+ * handler are read once and kept (per handler, then per class: an inherited handler can serve
+ * controllers with different class-level metadata).
  */
 export class RoutePolicy {
+  private readonly rules = new WeakMap<object, WeakMap<object, RouteRules>>();
+
   constructor(private readonly reflector: Reflector) {}
 
   /**
@@ -20,10 +34,7 @@ export class RoutePolicy {
    * handler itself is marked `@Public()`.
    */
   isPublic(context: ExecutionContext): boolean {
-    const handler = context.getHandler();
-    if (this.reflector.get<boolean | undefined>(IS_PUBLIC_KEY, handler)) return true;
-    if (this.freshness(context) !== undefined) return false;
-    return this.reflector.get<boolean | undefined>(IS_PUBLIC_KEY, context.getClass()) === true;
+    return this.rulesOf(context).open;
   }
 
   /**
@@ -31,7 +42,7 @@ export class RoutePolicy {
    * (`SessionNotFreshException`) or `@Roles()` (`SessionForbiddenException`).
    */
   enforce(context: ExecutionContext, principal: SessionPrincipal, now = Date.now()): void {
-    const maxAgeMs = this.freshness(context);
+    const { maxAgeMs } = this.rulesOf(context);
     if (maxAgeMs !== undefined) {
       const at = principal.authenticatedAt?.getTime();
       if (at === undefined || !(now - at <= maxAgeMs)) throw new SessionNotFreshException();
@@ -41,28 +52,42 @@ export class RoutePolicy {
 
   /** Whether the route lists roles with `@Roles()`. */
   requiresRole(context: ExecutionContext): boolean {
-    return this.roles(context) !== undefined;
+    return this.rulesOf(context).roles !== undefined;
   }
 
   /** Throws 403 (`SessionForbiddenException`) when `@Roles()` does not list the caller's role. */
   enforceRoles(context: ExecutionContext, principal: SessionPrincipal): void {
-    const roles = this.roles(context);
+    const { roles } = this.rulesOf(context);
     if (roles === undefined) return;
     if (!principal.role || !roles.includes(principal.role)) throw new SessionForbiddenException();
   }
 
-  private roles(context: ExecutionContext): string[] | undefined {
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    return roles && roles.length > 0 ? roles : undefined;
+  private rulesOf(context: ExecutionContext): RouteRules {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    if (typeof handler !== 'function' || typeof controller !== 'function') {
+      return this.read(handler, controller); // a hand-made context: nothing to key on
+    }
+    let byClass = this.rules.get(handler);
+    if (!byClass) this.rules.set(handler, (byClass = new WeakMap()));
+    let rules = byClass.get(controller);
+    if (!rules) byClass.set(controller, (rules = this.read(handler, controller)));
+    return rules;
   }
 
-  private freshness(context: ExecutionContext): number | undefined {
-    return this.reflector.getAllAndOverride<number | undefined>(FRESH_SESSION_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+  private read(handler: object, controller: object): RouteRules {
+    const targets = [handler, controller] as Parameters<Reflector['getAllAndOverride']>[1];
+    const maxAgeMs = this.reflector.getAllAndOverride<number | undefined>(
+      FRESH_SESSION_KEY,
+      targets,
+    );
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, targets);
+    const onHandler = this.reflector.get<boolean | undefined>(IS_PUBLIC_KEY, handler as never);
+    const onClass = this.reflector.get<boolean | undefined>(IS_PUBLIC_KEY, controller as never);
+    return {
+      open: Boolean(onHandler) || (maxAgeMs === undefined && onClass === true),
+      maxAgeMs,
+      roles: roles && roles.length > 0 ? [...roles] : undefined,
+    };
   }
 }

@@ -105,14 +105,16 @@ export class SessionVerifier {
    * credential check stored with the session now (one store read, or none from the cache).
    */
   async validateAccess(token: string): Promise<SessionPrincipal> {
-    const principal = this.tokens.verifyAccess(token);
-    const live = await this.store.readLive(principal.sessionId, Date.now());
+    const verified = this.tokens.verifyAccess(token);
+    const live = await this.store.readLive(verified.sessionId, Date.now());
     if (!live) throw new SessionUnauthorizedException();
-    // Copies: a cached view is shared, and handlers get the principal to keep.
+    // The claims are copied: a cached live view is shared, and handlers keep their principal.
     return {
-      ...principal,
+      userId: verified.userId,
+      sessionId: verified.sessionId,
       role: live.role,
       claims: { ...live.claims },
+      accessTokenExpiresAt: verified.accessTokenExpiresAt,
       authenticatedAt: new Date(live.authenticatedAt),
     };
   }

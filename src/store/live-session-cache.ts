@@ -98,14 +98,16 @@ export class LiveSessionCache extends SessionRepository {
     if (entry && now < entry.until) {
       this.entries.delete(sessionId); // most recently used goes last
       this.entries.set(sessionId, entry);
-      return copyLive(entry.live);
+      return entry.live; // shared: readers never mutate a live view (see LiveSession)
     }
     const epoch = this.epoch;
     const live = await this.inner.readLive(sessionId, now);
     if (live && this.feedUp && epoch === this.epoch) {
+      // Frozen, so that a reader that changed its view would throw instead of changing others'.
+      Object.freeze(live.claims);
       this.remember(
         sessionId,
-        copyLive(live),
+        Object.freeze(live),
         Math.min(now + this.options.cacheMs, live.expiresAt),
       );
     }
@@ -204,9 +206,4 @@ export class LiveSessionCache extends SessionRepository {
       if (oldest !== undefined) this.entries.delete(oldest);
     }
   }
-}
-
-/** A live view that shares nothing with `live` (the cache never hands out what it holds). */
-function copyLive(live: LiveSession): LiveSession {
-  return { ...live, claims: { ...live.claims } };
 }

@@ -61,7 +61,9 @@ export type RotateResult =
 /**
  * What the guard needs of a live session, read in one round trip (`readLive`): the role and
  * claims as stored now (`updateClaims`), the last credential check (`markFresh`) and when the
- * session ends unless refreshed, min(idle expiry, absolute expiry).
+ * session ends unless refreshed, min(idle expiry, absolute expiry). A view may be shared (the
+ * revocation cache hands the same one to every reader): readers copy what they keep and never
+ * change it.
  */
 export interface LiveSession {
   role?: string;

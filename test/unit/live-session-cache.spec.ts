@@ -289,12 +289,16 @@ describe('LiveSessionCache', () => {
     await expect(cache.readLive(session.sessionId, now)).resolves.not.toBeNull();
   });
 
-  it('hands out copies: changing an answer does not change what it serves', async () => {
+  it('hands out frozen views: changing an answer throws and does not change what it serves', async () => {
     const session = await cached();
     const live = await cache.readLive(session.sessionId, now);
     if (!live) throw new Error('not live');
-    live.claims.tenant = 'tampered';
-    live.role = 'admin';
+    expect(() => {
+      live.claims.tenant = 'tampered';
+    }).toThrow(TypeError);
+    expect(() => {
+      live.role = 'admin';
+    }).toThrow(TypeError);
     await expect(cache.readLive(session.sessionId, now)).resolves.toMatchObject({
       role: 'user',
       claims: { tenant: 't-1' },

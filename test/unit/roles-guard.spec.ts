@@ -24,6 +24,15 @@ class AdminController {
   @Roles('support') tickets(): void {}
 }
 
+/** The same handler, inherited by controllers whose class-level @Roles() differ. */
+class BaseReportsController {
+  download(): void {}
+}
+@Roles('admin')
+class AdminReportsController extends BaseReportsController {}
+@Roles('auditor')
+class AuditReportsController extends BaseReportsController {}
+
 /** A request another guard has already authenticated (or not, without `role`). */
 function requestAs(role?: string): ReturnType<typeof httpRequest> {
   const request = httpRequest('GET');
@@ -92,5 +101,25 @@ describe('RolesGuard', () => {
       SessionForbiddenException,
       403,
     );
+  });
+
+  it('keeps the rules of one inherited handler apart per controller (read once, kept per class)', async () => {
+    for (let i = 0; i < 2; i += 1) {
+      expect(
+        guard.canActivate(httpContext(requestAs('admin'), AdminReportsController, 'download')),
+      ).toBe(true);
+      expect(
+        guard.canActivate(httpContext(requestAs('auditor'), AuditReportsController, 'download')),
+      ).toBe(true);
+      await expectRefused(
+        () =>
+          guard.canActivate(httpContext(requestAs('admin'), AuditReportsController, 'download')),
+        SessionForbiddenException,
+        403,
+      );
+      expect(guard.canActivate(httpContext(requestAs(), BaseReportsController, 'download'))).toBe(
+        true,
+      );
+    }
   });
 });
