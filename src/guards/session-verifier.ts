@@ -105,16 +105,17 @@ export class SessionVerifier {
    * credential check stored with the session now (one store read, or none from the cache).
    */
   async validateAccess(token: string): Promise<SessionPrincipal> {
-    const verified = this.tokens.verifyAccess(token);
+    const verified = this.tokens.checkedAccess(token);
     const live = await this.store.readLive(verified.sessionId, Date.now());
     if (!live) throw new SessionUnauthorizedException();
-    // The claims are copied: a cached live view is shared, and handlers keep their principal.
+    // New objects: the verified token and a cached live view are shared, and handlers keep
+    // (and may change) their principal.
     return {
       userId: verified.userId,
       sessionId: verified.sessionId,
       role: live.role,
       claims: { ...live.claims },
-      accessTokenExpiresAt: verified.accessTokenExpiresAt,
+      accessTokenExpiresAt: new Date(verified.expiresAtMs),
       authenticatedAt: new Date(live.authenticatedAt),
     };
   }

@@ -17,14 +17,6 @@ export interface JwtChecks {
   clockToleranceMs: number;
 }
 
-/**
- * How many verified tokens a codec remembers (fast-jwt's LRU, keyed by the token itself): a
- * client presents the same access token on every request for its lifetime, and a hit skips the
- * decode and the signature check. fast-jwt re-checks `exp` and `nbf` on every hit; refusals are
- * not remembered. Revocation is unaffected: the session is read on every request regardless.
- */
-export const VERIFIED_TOKEN_CACHE_SIZE = 4096;
-
 type Verify = (token: string) => DecodedJwt;
 
 /**
@@ -39,8 +31,7 @@ export class JwtCodec {
   private readonly byKid: ReadonlyMap<string, Verify>;
   private readonly only: Verify | undefined;
 
-  /** `cacheSize`: verified tokens to remember (0: none, for single-use tokens). */
-  constructor(key: ResolvedKey, typ: string, checks: JwtChecks, cacheSize = 0) {
+  constructor(key: ResolvedKey, typ: string, checks: JwtChecks) {
     this.signer = createSigner({
       key: material(key.key),
       algorithm: key.algorithm,
@@ -48,7 +39,7 @@ export class JwtCodec {
       header: { alg: key.algorithm, typ },
     });
     const verifiers = new Map(
-      key.verifyKeys.map((entry) => [entry.kid, verifierOf(entry, checks, cacheSize)]),
+      key.verifyKeys.map((entry) => [entry.kid, verifierOf(entry, checks)]),
     );
     this.byKid = verifiers;
     this.only = verifiers.size === 1 ? verifiers.values().next().value : undefined;
@@ -86,9 +77,8 @@ function kidOf(token: string): unknown {
   return (decodeUnverified(token) as DecodedJwt).header.kid;
 }
 
-function verifierOf(entry: ResolvedVerifyKey, checks: JwtChecks, cacheSize: number): Verify {
+function verifierOf(entry: ResolvedVerifyKey, checks: JwtChecks): Verify {
   return createVerifier({
-    ...(cacheSize > 0 ? { cache: cacheSize, cacheKeyBuilder: (token: string) => token } : {}),
     key: material(entry.key),
     algorithms: [entry.algorithm],
     complete: true,

@@ -6,7 +6,8 @@ import type { IssuedTokens } from '../session.types.js';
 import { isValidUserId, parseSessionId, randomId } from '../store/session-id.js';
 import type { SessionRecord } from '../store/session-record.js';
 import { readTokenClaims } from './claims.js';
-import { JwtCodec, VERIFIED_TOKEN_CACHE_SIZE, type DecodedJwt } from './jwt-codec.js';
+import { JwtCodec, type DecodedJwt } from './jwt-codec.js';
+import { VerifiedTokens, type VerifiedAccess } from './verified-tokens.js';
 import type { ResolvedKey, ResolvedVerifyKey } from './key.types.js';
 import type {
   AccessTokenPayload,
@@ -18,6 +19,8 @@ import type {
 import { MAX_TOKEN_LENGTH } from './token.types.js';
 
 const ACCESS_TYP = 'at+jwt';
+/** Access tokens remembered once verified: a few MB at most (see `VerifiedTokens`). */
+const VERIFIED_TOKENS = 4096;
 const REFRESH_TYP = 'JWT';
 const JTI = /^[A-Za-z0-9_-]{43}$/;
 /**
@@ -50,6 +53,7 @@ type AccessClaims = Pick<SessionRecord, 'userId' | 'sessionId' | 'role' | 'claim
 export class TokenService {
   private readonly access: JwtCodec;
   private readonly refresh: JwtCodec;
+  private readonly verified = new VerifiedTokens(VERIFIED_TOKENS);
 
   constructor(@Inject(SESSION_CONFIG) private readonly config: ResolvedSessionConfig) {
     const checks = {
@@ -57,7 +61,7 @@ export class TokenService {
       audience: config.audience,
       clockToleranceMs: config.clockToleranceMs,
     };
-    this.access = new JwtCodec(config.access, ACCESS_TYP, checks, VERIFIED_TOKEN_CACHE_SIZE);
+    this.access = new JwtCodec(config.access, ACCESS_TYP, checks);
     this.refresh = new JwtCodec(config.refresh, REFRESH_TYP, checks);
   }
 
@@ -127,7 +131,27 @@ export class TokenService {
 
   /** Verifies an access token. Throws `SessionUnauthorizedException` on any failure. */
   verifyAccess(token: string): SessionPrincipal {
-    return this.checkAccess(verifyWith(this.access, token));
+    const verified = this.checkedAccess(token);
+    return {
+      userId: verified.userId,
+      sessionId: verified.sessionId,
+      role: verified.role,
+      claims: { ...verified.claims },
+      accessTokenExpiresAt: new Date(verified.expiresAtMs),
+    };
+  }
+
+  /**
+   * What a valid access token says, remembered for its next use (see `VerifiedTokens`): shared
+   * and frozen, for callers that build their own principal from it.
+   */
+  checkedAccess(token: string): VerifiedAccess {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw unauthorized();
+    const known = this.verified.get(token, Date.now());
+    if (known) return known;
+    const verified = this.checkAccess(verifyWith(this.access, token));
+    this.verified.remember(token, verified);
+    return verified;
   }
 
   /** Verifies a refresh token. Throws `SessionUnauthorizedException` on any failure. */
@@ -136,7 +160,7 @@ export class TokenService {
   }
 
   /** Checks the header and claims of a signature-verified access token. */
-  private checkAccess(decoded: DecodedJwt): SessionPrincipal {
+  private checkAccess(decoded: DecodedJwt): VerifiedAccess {
     const payload = this.checkCommon(
       decoded,
       ACCESS_TYP,
@@ -151,7 +175,9 @@ export class TokenService {
       sessionId: payload.sid,
       role: payload.role,
       claims,
-      accessTokenExpiresAt: new Date(payload.exp * 1000),
+      expiresAtMs: payload.exp * 1000,
+      // checkCommon's rule: refused once floor(now / 1 s) >= exp + tolerance.
+      refusedFromMs: Math.ceil(payload.exp + this.config.clockToleranceMs / 1000) * 1000,
     };
   }
 

@@ -506,6 +506,22 @@ describe('TokenService', () => {
       }
     });
 
+    it('hands out a new principal for a remembered token: changing one changes no other', () => {
+      const now = Date.now();
+      const fresh = service({ customClaims: ['tenant'] });
+      const { token } = fresh.signAccess(
+        { userId: USER, sessionId: newSessionId(USER), claims: { tenant: 't-1' } },
+        now,
+        now + 60_000,
+      );
+      const first = fresh.verifyAccess(token);
+      first.claims.tenant = 'changed';
+      first.accessTokenExpiresAt.setTime(0);
+      const second = fresh.verifyAccess(token);
+      expect(second.claims).toEqual({ tenant: 't-1' });
+      expect(second.accessTokenExpiresAt.getTime()).toBeGreaterThan(now);
+    });
+
     it('refuses a token signed with an exp already past', () => {
       const now = Date.now();
       const { token } = tokens.signAccess(
