@@ -41,15 +41,21 @@ async function createExpressApp(
   options: NestApplicationOptions,
   cors: CorsOptions,
 ): Promise<INestApplication> {
-  const { default: cookieParser } = await import('cookie-parser');
-  const app = await NestFactory.create<NestExpressApplication>(module, options);
+  // Only the JSON parser below: Nest's default adds a urlencoded one that every request passes.
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    ...options,
+    bodyParser: false,
+  });
   app.disable('x-powered-by');
+  // No ETag: answers of a session API are per caller and never revalidated (Fastify sends none).
+  app.set('etag', false);
   // Before the body parser, so that its errors (400, 413, 415) carry the CORS headers too, as on
   // Fastify: an allowed origin can read why its request was refused.
   app.enableCors(cors);
   // Compressed bodies get a 415, as on Fastify (which has no decompressor built in).
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, inflate: false });
-  app.use(cookieParser());
+  // No cookie parser: the module reads its cookies from the raw header, and the sample has none
+  // of its own.
   return app;
 }
 
@@ -66,10 +72,7 @@ async function createFastifyApp(
   options: NestApplicationOptions,
   cors: CorsOptions,
 ): Promise<INestApplication> {
-  const [{ FastifyAdapter }, { default: fastifyCookie }] = await Promise.all([
-    import('@nestjs/platform-fastify'),
-    import('@fastify/cookie'),
-  ]);
+  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // Express has no limit of its own on a path parameter (Fastify's is 100 characters, then 414);
@@ -88,8 +91,6 @@ async function createFastifyApp(
   // Every OPTIONS is a preflight, as with Express's `cors`: @fastify/cors's strict mode would
   // answer one without `Access-Control-Request-Method` with a text/plain 400.
   app.enableCors({ ...(cors as FastifyCorsOptions), strictPreflight: false });
-  // The module reads its cookies from the raw header: the plugin is for the app's own cookies.
-  await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();
   const parseJson = fastify.getDefaultJsonParser('remove', 'remove');
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
