@@ -222,8 +222,9 @@ async function fullRun() {
   writeFileSync(OUT, markdown);
   process.stdout.write(`\n${markdown}\nWritten to ${OUT}\n`);
   const failed = rows.filter(({ id }) => results[id].non2xx + results[id].errors > 0);
-  for (const row of failed)
-    log(`FAILED ${row.id}: non-2xx or errors in ${JSON.stringify(results[row.id])}`);
+  for (const { id } of failed) {
+    log(`FAILED ${id}: ${results[id].non2xx} non-2xx answers, ${results[id].errors} errors`);
+  }
   return failed.length > 0;
 }
 

@@ -67,28 +67,34 @@ export function selectPeerRows(only) {
  */
 export async function startPeers({ redis, only, log }) {
   const selected = selectPeerRows(only);
+  const specs = SERVERS.filter((spec) => selected.some((row) => row.peer === spec.peer));
   const started = [];
   const stop = async () => {
     for (const server of started.splice(0)) await server.stop();
   };
+  // Started together (each takes seconds), checked one after the other.
+  const starting = specs.map(async (spec) => {
+    const server = await startServer(resolve(spec.script), { REDIS_URL: redis.url, ...spec.env });
+    started.push(server);
+    return server;
+  });
   const checks = new Map();
   const rows = [];
   try {
-    for (const spec of SERVERS) {
-      if (!selected.some((row) => row.peer === spec.peer)) continue;
-      const script = resolve(spec.script);
-      const server = await startServer(script, { REDIS_URL: redis.url, ...spec.env });
-      started.push(server);
+    const servers = await Promise.all(starting);
+    for (const [i, spec] of specs.entries()) {
+      const server = servers[i];
       const check = await checkServer(server.url, spec, redis.client);
       checks.set(spec.peer, check);
       log(`${spec.peer} on ${server.url}: ${check.summary}`);
       const credentials = [];
-      for (let i = 0; i < CREDENTIALS; i += 1) credentials.push(await login(server.url));
+      for (let n = 0; n < CREDENTIALS; n += 1) credentials.push(await login(server.url));
       for (const row of selected.filter((r) => r.peer === spec.peer)) {
         rows.push({ ...row, server, credentials: row.scenario === 'me-given' ? credentials : [] });
       }
     }
   } catch (error) {
+    await Promise.allSettled(starting);
     await stop();
     throw error;
   }
