@@ -2,12 +2,12 @@
 // end against a redis-server of its own and prints one table, every row from this run. Writes it
 // to bench/results.md. Needs only `npm ci` and `redis-server` on PATH.
 //
-//   npm run bench                          the table (about 2-3 minutes on 2 cores)
+//   npm run bench                          the table (about 4-6 minutes on 2 cores)
 //   npm run bench -- --rounds 2 --seconds 2   shorter (also --warmup, --connections, --cache-ms)
 //   npm run bench -- --profile             CPU profiles of the AccessGuard and refresh rows
 //   npm run bench -- --profile --rows guard,refresh,public
 //   npm run bench -- --rows peers          the peers only (bench/lib/peers.mjs), and the baseline
-//   npm run bench -- --quick               a smoke run, under a minute: exit 1 if a row fails
+//   npm run bench -- --quick               a smoke run (1-1.5 min): exit 1 if a row fails
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';

@@ -221,13 +221,15 @@ function report(rows, results, checks) {
     '',
     ...[...checks].map(([peer, check]) => `- ${peer}: ${check.summary}.`),
     '',
-    '- express-session + connect-redis: `app.use(session({ store: new RedisStore({ client }) }))` ' +
-      'with node-redis, `resave: false`, `saveUninitialized: false`; `/me` reads ' +
-      '`req.session.userId` (express-session reads the session and touches its TTL on every ' +
-      'request).',
+    '- express-session + connect-redis: `session({ store: new RedisStore({ client }) })` with ' +
+      'node-redis, `resave: false`, `saveUninitialized: false`, on the routes that use it; `/me` ' +
+      'reads `req.session.userId` (express-session reads the session and touches its TTL on ' +
+      'every request: `GET` and `EXPIRE`).',
     '- better-auth: `secondaryStorage` over ioredis as its docs show, users in its memory adapter, ' +
       'email and password sign-in; `/me` is `auth.api.getSession({ headers })`. Cookie cache ' +
-      '(`session.cookieCache`, 5 minutes) off, then on.',
+      "(`session.cookieCache`, 5 minutes) off: two `GET`s (the session, then the user's " +
+      '"revoked before" time); on: no Redis, the session is read from a signed cookie (default ' +
+      '"compact" strategy: base64url JSON and an HMAC-SHA256 checked on every request).',
     '- Nest passport: `JwtStrategy` (passport-jwt, KeyObject secret) whose `validate()` answers ' +
       'false when `EXISTS session:<sid>` is 0, behind `AuthGuard("jwt")`.',
     '',

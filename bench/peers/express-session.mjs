@@ -13,27 +13,28 @@ import { createClient } from 'redis';
 const client = createClient({ url: process.env.REDIS_URL });
 await client.connect();
 
+// On the routes that use it rather than `app.use(session(…))`, so that `/public` runs no session
+// code, as on the other peer servers: `/me` minus `/public` is then the whole cost of the session.
+const withSession = session({
+  store: new RedisStore({ client, prefix: 'sess:' }),
+  secret: randomBytes(32).toString('base64url'),
+  resave: false,
+  saveUninitialized: false,
+  cookie: { httpOnly: true, sameSite: 'lax', maxAge: 3600_000 },
+});
+
 const app = express();
-app.use(
-  session({
-    store: new RedisStore({ client, prefix: 'sess:' }),
-    secret: randomBytes(32).toString('base64url'),
-    resave: false,
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: 3600_000 },
-  }),
-);
 
 app.get('/public', (_req, res) => {
   res.json({ ok: true });
 });
 
-app.get('/me', (req, res) => {
+app.get('/me', withSession, (req, res) => {
   if (!req.session.userId) return res.status(401).json({ message: 'Unauthorized' });
   res.json({ userId: req.session.userId });
 });
 
-app.post('/login', (req, res, next) => {
+app.post('/login', withSession, (req, res, next) => {
   req.session.regenerate((error) => {
     if (error) return next(error);
     req.session.userId = 'bench-user';
@@ -41,7 +42,7 @@ app.post('/login', (req, res, next) => {
   });
 });
 
-app.post('/logout', (req, res, next) => {
+app.post('/logout', withSession, (req, res, next) => {
   req.session.destroy((error) => (error ? next(error) : res.json({ ok: true })));
 });
 
