@@ -2,10 +2,12 @@
 // end against a redis-server of its own and prints one table, every row from this run. Writes it
 // to bench/results.md. Needs only `npm ci` and `redis-server` on PATH.
 //
-//   npm run bench                          the table (about 2-3 minutes on 2 cores)
+//   npm run bench                          the table (about 4-6 minutes on 2 cores)
 //   npm run bench -- --rounds 2 --seconds 2   shorter (also --warmup, --connections, --cache-ms)
 //   npm run bench -- --profile             CPU profiles of the AccessGuard and refresh rows
 //   npm run bench -- --profile --rows guard,refresh,public
+//   npm run bench -- --rows peers          the peers only (bench/lib/peers.mjs), and the baseline
+//   npm run bench -- --quick               a smoke run (1-1.5 min): exit 1 if a row fails
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -15,6 +17,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { summarise } from './lib/cpuprofile.mjs';
 import { getWithBearer, login, refresh } from './lib/http.mjs';
+import { startPeers } from './lib/peers.mjs';
 import { cpuSeconds, startApp, startLoad, startRedis } from './lib/processes.mjs';
 import {
   commandStats,
@@ -29,21 +32,27 @@ process.chdir(fileURLToPath(new URL('..', import.meta.url))); // paths below are
 
 const { values: args } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '2' },
+    seconds: { type: 'string' }, // default 3 (--quick: 1)
+    rounds: { type: 'string' }, // default 3 (--quick: 1)
+    warmup: { type: 'string' }, // default 2 (--quick: 0.5)
     connections: { type: 'string', default: '50' },
     'cache-ms': { type: 'string', default: '5000' },
     profile: { type: 'boolean', default: false },
     rows: { type: 'string' }, // default: every row; with --profile: guard,refresh
-    out: { type: 'string', default: 'bench/results.md' },
+    out: { type: 'string' }, // default bench/results.md (--quick: a file in the temp folder)
+    // A smoke run for CI: every row once, briefly, store measurements at small sizes; fails only
+    // when a row errors or answers anything but 2xx (no thresholds on the numbers).
+    quick: { type: 'boolean', default: false },
   },
 });
-const SECONDS = Number(args.seconds); // per row and round
-const ROUNDS = Number(args.rounds);
-const WARMUP = Number(args.warmup);
+const QUICK = args.quick;
+const SECONDS = Number(args.seconds ?? (QUICK ? 1 : 3)); // per row and round
+const ROUNDS = Number(args.rounds ?? (QUICK ? 1 : 3));
+const WARMUP = Number(args.warmup ?? (QUICK ? 0.5 : 2));
 const CONNECTIONS = Number(args.connections);
-const CENSUS_REQUESTS = 200; // sequential requests watched with MONITOR, per row
+const CENSUS_REQUESTS = QUICK ? 20 : 200; // sequential requests watched with MONITOR, per row
+const OUT =
+  args.out ?? (QUICK ? join(tmpdir(), 'nest-redis-sessions-bench-quick.md') : 'bench/results.md');
 
 /** The HTTP rows, in the order they run. */
 const ROWS = [
@@ -138,13 +147,14 @@ const machine = {
 };
 log(`redis-server ${redis.version} on ${redis.url}; ${machine.cores} × ${machine.cpu}`);
 
+let failed = false;
 try {
   if (args.profile) await profileRows((args.rows ?? 'guard,refresh').split(','));
-  else await fullRun();
+  else failed = await fullRun();
 } finally {
   await redis.stop();
 }
-process.exit(0);
+process.exit(QUICK && failed ? 1 : 0);
 
 async function fullRun() {
   const store = await storeMeasurements();
@@ -162,21 +172,23 @@ async function fullRun() {
     !only || only.some((id) => id.endsWith('-fastify'))
       ? await startApp({ ...appEnv, HTTP_ADAPTER: 'fastify' })
       : undefined;
+  const peers = await startPeers({ redis, only, log });
   const load = startLoad();
   const rows = ROWS.filter(
     (row) =>
       (!row.cache || cacheApp) &&
       (row.app !== 'fastify' || fastifyApp) &&
-      (!only || only.includes(row.id)),
+      (!only || only.includes(row.id) || row.id === 'public'), // the baseline always runs
   );
-  if (!rows.some((row) => row.id === 'public')) throw new Error('--rows must include public');
-  const appOf = (row) => (row.cache ? cacheApp : row.app === 'fastify' ? fastifyApp : app);
+  rows.push(...peers.rows);
+  const appOf = (row) =>
+    row.server ?? (row.cache ? cacheApp : row.app === 'fastify' ? fastifyApp : app);
   const urlOf = (row) => appOf(row).url;
   const totals = new Map(rows.map((row) => [row.id, emptyTotals()]));
   try {
     for (const row of rows) {
       log(`warm-up ${row.id}`);
-      await load.prepare(urlOf(row), row.scenario, CONNECTIONS);
+      await load.prepare(urlOf(row), row.scenario, CONNECTIONS, row.credentials);
       if (WARMUP > 0) await load.run(WARMUP);
     }
     // Round-robin, forward then backward: a machine that slows down hits every row alike.
@@ -194,25 +206,31 @@ async function fullRun() {
     }
   } finally {
     load.stop();
+    await peers.stop();
     await fastifyApp?.stop();
     await cacheApp?.stop();
     await app.stop();
   }
   const results = {};
-  for (const row of ROWS) {
+  for (const row of [...ROWS, ...peers.rows]) {
     if (totals.has(row.id)) results[row.id] = summariseRow(totals.get(row.id));
     else if (row.cache && !cacheApp) results[row.id] = { missing: 'n/a (not built)' };
     else results[row.id] = { missing: 'not measured (--rows)' };
   }
-  const markdown = report(results, store, cacheBuilt);
-  mkdirSync(resolve(args.out, '..'), { recursive: true });
-  writeFileSync(args.out, markdown);
-  process.stdout.write(`\n${markdown}\nWritten to ${args.out}\n`);
+  const markdown = report(results, store, cacheBuilt, peers);
+  mkdirSync(resolve(OUT, '..'), { recursive: true });
+  writeFileSync(OUT, markdown);
+  process.stdout.write(`\n${markdown}\nWritten to ${OUT}\n`);
+  const failed = rows.filter(({ id }) => results[id].non2xx + results[id].errors > 0);
+  for (const { id } of failed) {
+    log(`FAILED ${id}: ${results[id].non2xx} non-2xx answers, ${results[id].errors} errors`);
+  }
+  return failed.length > 0;
 }
 
 /** One measured run of a row between two snapshots of Redis's counters and of CPU times. */
 async function measureOnce(load, app, row) {
-  await load.prepare(app.url, row.scenario, CONNECTIONS);
+  await load.prepare(app.url, row.scenario, CONNECTIONS, row.credentials);
   await delay(250); // the previous run's last requests finish before the snapshot
   const before = await commandStats(redis.client);
   const appCpu = cpuSeconds(app.child.pid);
@@ -304,19 +322,24 @@ async function runCensus(url, kind) {
 }
 
 async function storeMeasurements() {
-  log('Redis memory: 20,000 users × 5 sessions, 100-byte user agent');
+  const users = QUICK ? 200 : 20_000;
+  log(`Redis memory: ${users} users × 5 sessions, 100-byte user agent`);
   const { sessions, close } = await sessionServiceOn(redis.url, secrets);
   try {
     await redis.client.flushall();
-    const memory = await measureMemory(redis.client, sessions);
+    const memory = await measureMemory(redis.client, sessions, { users });
     log(
       `  ${memory.bytesPerSession.toFixed(0)} bytes/session (used_memory), session hash ` +
         `${memory.sessionKeyBytes} B ${memory.sessionKeyEncoding}, index ${memory.indexKeyBytes} B`,
     );
     await redis.client.flushall();
-    log('revokeAll of 10,000 sessions; list of 1,000');
-    const revokeAll = await measureRevokeAll(redis.client, sessions);
-    const list = await measureList(sessions);
+    const revokeSize = QUICK ? { count: 1_000, runs: 1 } : undefined; // defaults: 10,000 × 3
+    const listSize = QUICK ? { count: 100, runs: 5 } : undefined; // defaults: 1,000 × 30
+    log(
+      `revokeAll of ${revokeSize?.count ?? 10_000} sessions; list of ${listSize?.count ?? 1_000}`,
+    );
+    const revokeAll = await measureRevokeAll(redis.client, sessions, revokeSize);
+    const list = await measureList(sessions, listSize);
     return { memory, revokeAll, list };
   } finally {
     await close();
@@ -394,7 +417,7 @@ function printProfile(row, result, summary, file) {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function report(results, store, cacheBuilt) {
+function report(results, store, cacheBuilt, peers) {
   const base = results.public.requestsPerSecond;
   const ms = (value) => `${value.toFixed(2)} ms`;
   const num = (value) => Math.round(value).toLocaleString('en-US');
@@ -535,6 +558,7 @@ function report(results, store, cacheBuilt) {
     '',
     ...breakdown,
     '',
+    ...peers.report(results),
   ].join('\n');
 }
 

@@ -1,9 +1,10 @@
 // The load generator of `npm run bench`: a child process of its own (forked by run.mjs, so that
 // its CPU is not the app's), driving one scenario with autocannon. It speaks over IPC:
-//   { type: 'prepare', url, scenario, connections }  -> { type: 'prepared' }
-//   { type: 'run', seconds }                         -> { type: 'result', result }
+//   { type: 'prepare', url, scenario, connections, credentials? } -> { type: 'prepared' }
+//   { type: 'run', seconds }                                      -> { type: 'result', result }
 // `prepare` logs in the sessions a run needs, so that the caller can snapshot Redis's counters
-// after it and before `run`.
+// after it and before `run`; scenarios with `auth: 'given'` send the headers the caller obtained
+// (`credentials`: one object of headers per connection, reused round-robin).
 import autocannon from 'autocannon';
 import { BENCH_PASSWORD, login, refreshCookie } from './http.mjs';
 
@@ -18,6 +19,7 @@ export const SCENARIOS = {
   'passport-guard': { method: 'GET', path: '/bench/passport-access-guard', auth: 'bearer' },
   refresh: { method: 'POST', path: '/auth/refresh', auth: 'refresh-chain' },
   login: { method: 'POST', path: '/auth/login', auth: 'login' },
+  'me-given': { method: 'GET', path: '/me', auth: 'given' }, // the peer servers (peers.mjs)
 };
 
 let state;
@@ -36,6 +38,9 @@ async function handle(message) {
     state = { ...message, scenario, sessions: [] };
     if (scenario.auth === 'bearer' || scenario.auth === 'refresh-chain') {
       state.sessions = await loginMany(message.url, message.connections);
+    } else if (scenario.auth === 'given') {
+      if (!message.credentials?.length) throw new Error(`${message.scenario} needs credentials`);
+      state.sessions = message.credentials;
     }
     return { type: 'prepared' };
   }
@@ -70,6 +75,10 @@ function runLoad(seconds) {
     options.setupClient = (client) => {
       const { accessToken } = sessions[next++ % sessions.length];
       client.setHeaders({ authorization: `Bearer ${accessToken}` });
+    };
+  } else if (scenario.auth === 'given') {
+    options.setupClient = (client) => {
+      client.setHeaders({ ...sessions[next++ % sessions.length] });
     };
   } else if (scenario.auth === 'refresh-chain') {
     // Each connection rotates its own session: every request presents the refresh token that

@@ -129,18 +129,26 @@ const MAIN = resolve('sample-app/dist/main.js');
  * Starts the built sample app (`node sample-app/dist/main.js`) with `env`; resolves once it logs
  * its URL. `nodeArgs` go before the script (`--import` of the profiler hook); `ipc` opens a channel.
  */
-export async function startApp(env, { nodeArgs = [], ipc = false } = {}) {
+export async function startApp(env, options = {}) {
   if (!existsSync(MAIN))
     throw new Error('sample-app/dist/main.js is missing: npm run build:sample');
+  return startServer(MAIN, env, options);
+}
+
+/**
+ * Starts `node <script>` with `env` (and `PORT=0` unless given); resolves to `{ url, child,
+ * output, stop }` once the script logs `Listening on http://…` on stdout or stderr.
+ */
+export async function startServer(script, env, { nodeArgs = [], ipc = false } = {}) {
   const child = track(
-    spawn(process.execPath, [...nodeArgs, MAIN], {
+    spawn(process.execPath, [...nodeArgs, script], {
       env: { ...process.env, NO_COLOR: '1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
     }),
   );
   let output = '';
   const url = await new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`sample app did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => fail(new Error(`${script} did not start:\n${output}`)), 20_000);
     const onData = (chunk) => {
       output += chunk;
       const match = /Listening on (http:\/\/\S+)/.exec(output);
@@ -153,7 +161,7 @@ export async function startApp(env, { nodeArgs = [], ipc = false } = {}) {
     child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      fail(new Error(`sample app exited with ${code}:\n${output}`));
+      fail(new Error(`${script} exited with ${code}:\n${output}`));
     });
   });
   return {
@@ -189,8 +197,9 @@ export function startLoad() {
       child.send(message);
     });
   return {
-    prepare: (url, scenario, connections) =>
-      request({ type: 'prepare', url, scenario, connections }, 'prepared'),
+    // `credentials`: the headers each connection sends (scenarios with `auth: 'given'`).
+    prepare: (url, scenario, connections, credentials) =>
+      request({ type: 'prepare', url, scenario, connections, credentials }, 'prepared'),
     run: async (seconds) => (await request({ type: 'run', seconds }, 'result')).result,
     stop() {
       child.kill('SIGTERM');
