@@ -70,6 +70,11 @@ const ROWS = [
     scenario: 'passport-key',
   },
   {
+    id: 'floor',
+    label: "floor of a Nest guard: a guard that only sets a principal, `GET /me`'s handler",
+    scenario: 'floor',
+  },
+  {
     id: 'guard',
     label: '`AccessGuard`, strict (`GET /me`)',
     scenario: 'guard',
@@ -105,6 +110,13 @@ const ROWS = [
     id: 'public-fastify',
     label: 'Fastify: `GET /public`, no guard (Fastify baseline)',
     scenario: 'public',
+    app: 'fastify',
+    baseline: 'public-fastify',
+  },
+  {
+    id: 'floor-fastify',
+    label: 'Fastify: floor of a Nest guard (as above)',
+    scenario: 'floor',
     app: 'fastify',
     baseline: 'public-fastify',
   },
@@ -542,6 +554,9 @@ function report(results, store, cacheBuilt, peers, jwt) {
     '',
     '- req/s counts 2xx answers over the measured seconds; p50/p99 are their latencies. ' +
       '"× unguarded" is the ratio to the first row (Fastify rows: to the Fastify baseline).',
+    "- The floor rows are `GET /me`'s handler, parameter decorator and answer behind a guard " +
+      'that only sets a fixed principal (sample-app/bench/floor.guard.ts): what any Nest guard ' +
+      'costs. `AccessGuard` minus the floor is what the module itself costs per request.',
     '- The passport rows are the handler of `GET /public` behind a `@nestjs/passport` + ' +
       'passport-jwt guard written as in the Nest recipe (sample-app/bench/), verifying the same ' +
       'access tokens, with no session check.',

@@ -16,6 +16,7 @@ export const SCENARIOS = {
   'passport-string': { method: 'GET', path: '/bench/passport-string', auth: 'bearer' },
   'passport-key': { method: 'GET', path: '/bench/passport-key', auth: 'bearer' },
   guard: { method: 'GET', path: '/me', auth: 'bearer' },
+  floor: { method: 'GET', path: '/bench/floor', auth: 'none' },
   'passport-guard': { method: 'GET', path: '/bench/passport-access-guard', auth: 'bearer' },
   refresh: { method: 'POST', path: '/auth/refresh', auth: 'refresh-chain' },
   login: { method: 'POST', path: '/auth/login', auth: 'login' },

@@ -3,6 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { CurrentSession, type SessionPrincipal } from 'nest-redis-sessions';
 import { PassportAccessGuard } from 'nest-redis-sessions/passport';
 import type { MeResponse } from '../profile/me.controller.js';
+import { FloorGuard } from './floor.guard.js';
 
 /**
  * The extra rows of `npm run bench`: the handler of `GET /public` behind the guards that users
@@ -29,6 +30,13 @@ export class BenchController {
   @Get('passport-access-guard')
   @UseGuards(PassportAccessGuard)
   passportAccessGuard(@CurrentSession() session: SessionPrincipal): MeResponse {
+    return { userId: session.userId, sessionId: session.sessionId, role: session.role };
+  }
+
+  /** The floor of a guard (`FloorGuard`): `GET /me`'s handler and answer, no token, no store. */
+  @Get('floor')
+  @UseGuards(FloorGuard)
+  floor(@CurrentSession() session: SessionPrincipal): MeResponse {
     return { userId: session.userId, sessionId: session.sessionId, role: session.role };
   }
 }
