@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Longest user id accepted, in UTF-8 bytes. */
 export const MAX_USER_ID_BYTES = 128;
@@ -14,9 +14,24 @@ export function encodeUserId(userId: string): string {
   return Buffer.from(userId, 'utf8').toString('base64url');
 }
 
+const ID_BYTES = 32;
+/**
+ * Random bytes drawn from the CSPRNG 128 ids at a time, each handed out once, as Node does for
+ * `randomUUID()`: `randomBytes(32)` costs about 9 µs a call, a slice of this pool well under 1 µs,
+ * and a login or a refresh needs two or three ids.
+ */
+const pool = Buffer.alloc(ID_BYTES * 128);
+let poolOffset = pool.length;
+
 /** A 256-bit random value, base64url (43 characters). */
 export function randomId(): string {
-  return randomBytes(32).toString('base64url');
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
+  poolOffset += ID_BYTES;
+  return id;
 }
 
 /**

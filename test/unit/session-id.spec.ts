@@ -38,10 +38,15 @@ describe('session ids', () => {
     expect(ids.size).toBe(50);
   });
 
-  it('makes random ids of 43 base64url characters, each different', () => {
-    const ids = Array.from({ length: 50 }, () => randomId());
+  it('makes random ids of 43 base64url characters, each different, across refills of its pool', () => {
+    const ids = Array.from({ length: 1000 }, () => randomId()); // the pool holds 128
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(new Set(ids).size).toBe(50);
+    expect(new Set(ids).size).toBe(1000);
+    // 256 random bits each: every base64url character turns up, about evenly.
+    const counts = new Map<string, number>();
+    for (const char of ids.join('')) counts.set(char, (counts.get(char) ?? 0) + 1);
+    expect(counts.size).toBe(64);
+    for (const count of counts.values()) expect(count).toBeGreaterThan(400); // mean ~670
   });
 
   it.each([[undefined], [null], [42], [{}], [['a.b']], [Buffer.from('a.b')]])(
