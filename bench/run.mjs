@@ -114,11 +114,18 @@ const ROWS = [
     baseline: 'public-fastify',
   },
   {
+    id: 'floor-public-fastify',
+    label: "Fastify: `GET /bench/public` (the floor row's baseline)",
+    scenario: 'floor-public',
+    app: 'fastify',
+    baseline: 'public-fastify',
+  },
+  {
     id: 'floor-fastify',
     label: 'Fastify: floor of a Nest guard (as above)',
     scenario: 'floor',
     app: 'fastify',
-    baseline: 'public-fastify',
+    baseline: 'floor-public-fastify',
   },
   {
     id: 'guard-fastify',
@@ -556,7 +563,10 @@ function report(results, store, cacheBuilt, peers, jwt) {
       '"× unguarded" is the ratio to the first row (Fastify rows: to the Fastify baseline).',
     "- The floor rows are `GET /me`'s handler, parameter decorator and answer behind a guard " +
       'that only sets a fixed principal (sample-app/bench/floor.guard.ts): what any Nest guard ' +
-      'costs. `AccessGuard` minus the floor is what the module itself costs per request.',
+      'costs, over `GET /bench/public` registered beside it (Express matches routes in the order ' +
+      'they were added, so a route further down the list costs more to find; `/me` and ' +
+      "`/public` are neighbours). `AccessGuard`'s overhead minus the floor's is what the " +
+      'module itself costs per request.',
     '- The passport rows are the handler of `GET /public` behind a `@nestjs/passport` + ' +
       'passport-jwt guard written as in the Nest recipe (sample-app/bench/), verifying the same ' +
       'access tokens, with no session check.',

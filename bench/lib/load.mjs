@@ -17,6 +17,7 @@ export const SCENARIOS = {
   'passport-key': { method: 'GET', path: '/bench/passport-key', auth: 'bearer' },
   guard: { method: 'GET', path: '/me', auth: 'bearer' },
   floor: { method: 'GET', path: '/bench/floor', auth: 'none' },
+  'floor-public': { method: 'GET', path: '/bench/public', auth: 'none' },
   'passport-guard': { method: 'GET', path: '/bench/passport-access-guard', auth: 'bearer' },
   refresh: { method: 'POST', path: '/auth/refresh', auth: 'refresh-chain' },
   login: { method: 'POST', path: '/auth/login', auth: 'login' },

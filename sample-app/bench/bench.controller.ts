@@ -33,6 +33,15 @@ export class BenchController {
     return { userId: session.userId, sessionId: session.sessionId, role: session.role };
   }
 
+  /**
+   * `GET /public`'s twin, registered beside `GET /bench/floor`: Express matches routes in order,
+   * so the floor is compared with a route as far down the list as itself.
+   */
+  @Get('public')
+  public(): { ok: true } {
+    return { ok: true };
+  }
+
   /** The floor of a guard (`FloorGuard`): `GET /me`'s handler and answer, no token, no store. */
   @Get('floor')
   @UseGuards(FloorGuard)
