@@ -114,30 +114,32 @@ export function decodeClaims(stored: Reply | undefined): SessionClaims {
 }
 
 /**
- * A session from the fields of an HMGET of `FIELDS` (or a script's reply in that order), or
- * `null` when a required field is missing or not a number: such a hash is not a session.
+ * A session from the fields of an HMGET of `FIELDS` (or a script's reply in that order), read from
+ * `reply[from]` on, or `null` when a required field is missing or not a number: such a hash is
+ * not a session.
  */
 export function toRecord(
   sessionId: string,
   userId: string,
   reply: readonly unknown[],
+  from = 0,
 ): SessionRecord | null {
-  const currentJti = reply[AT.j];
-  const createdAt = timeAt(reply, AT.ca);
+  const currentJti = reply[from + AT.j];
+  const createdAt = timeAt(reply, from + AT.ca);
   const record: SessionRecord = {
     sessionId,
     userId,
-    claims: decodeClaims(textAt(reply, AT.c)),
+    claims: decodeClaims(textAt(reply, from + AT.c)),
     currentJti: typeof currentJti === 'string' ? currentJti : '',
-    previousJti: textAt(reply, AT.pj) ?? '',
-    previousRetiredAt: reply[AT.pt] === null ? 0 : timeAt(reply, AT.pt),
+    previousJti: textAt(reply, from + AT.pj) ?? '',
+    previousRetiredAt: reply[from + AT.pt] === null ? 0 : timeAt(reply, from + AT.pt),
     createdAt,
-    lastSeenAt: timeAt(reply, AT.ls),
-    idleExpiresAt: timeAt(reply, AT.ie),
-    absoluteExpiresAt: timeAt(reply, AT.ae),
-    authenticatedAt: reply[AT.at] === null ? createdAt : timeAt(reply, AT.at),
-    userAgent: userAgentAt(reply),
-    ip: textAt(reply, AT.ip) ?? '',
+    lastSeenAt: timeAt(reply, from + AT.ls),
+    idleExpiresAt: timeAt(reply, from + AT.ie),
+    absoluteExpiresAt: timeAt(reply, from + AT.ae),
+    authenticatedAt: reply[from + AT.at] === null ? createdAt : timeAt(reply, from + AT.at),
+    userAgent: userAgentAt(reply, from + AT.ua),
+    ip: textAt(reply, from + AT.ip) ?? '',
   };
   if (
     typeof currentJti !== 'string' ||
@@ -150,7 +152,7 @@ export function toRecord(
   ) {
     return null;
   }
-  const role = reply[AT.r];
+  const role = reply[from + AT.r];
   if (typeof role === 'string' && role !== '') record.role = role;
   return record;
 }
@@ -187,10 +189,11 @@ function timeAt(reply: readonly unknown[], at: number): number {
   return toNumber(textAt(reply, at));
 }
 
-/** The user agent of a reply: its pieces joined, expanded. */
-function userAgentAt(reply: readonly unknown[]): string {
+/** The user agent whose first piece is at `reply[first]`: its pieces joined, expanded. */
+function userAgentAt(reply: readonly unknown[], first: number): string {
   let stored = '';
-  for (let i = AT.ua; i < AT.ua + USER_AGENT_PIECES.length; i += 1)
+  for (let i = first; i < first + USER_AGENT_PIECES.length; i += 1) {
     stored += textAt(reply, i) ?? '';
+  }
   return expandUserAgent(stored);
 }

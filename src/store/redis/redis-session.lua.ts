@@ -106,8 +106,9 @@ local function write_fields(key, f, changes)
 end
 -- The user agent's pieces (ua..ud) of its stored form: at most 64 bytes each, never cut inside
 -- a UTF-8 character (so that each piece reads back as text), the last taking what remains.
+local CUT_PIECES = { 'ua', 'ub', 'uc' }
 local function user_agent_pieces(ua, changes)
-  for i, field in ipairs({ 'ua', 'ub', 'uc' }) do
+  for _, field in ipairs(CUT_PIECES) do
     local n = 64
     if #ua <= n then n = #ua end
     while n > 0 and n < #ua and string.byte(ua, n + 1) >= 128 and string.byte(ua, n + 1) < 192 do

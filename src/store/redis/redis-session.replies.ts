@@ -20,14 +20,15 @@ export function items(reply: unknown): unknown[] {
   return Array.isArray(reply) ? (reply as unknown[]) : [];
 }
 
-/** The session in an HMGET reply of `FIELDS`, if it is one and live at `now`. */
+/** The session in an HMGET reply of `FIELDS` (from `reply[from]`), if it is one and live at `now`. */
 export function liveRecord(
   sessionId: string,
   userId: string,
   reply: readonly unknown[],
   now: number,
+  from = 0,
 ): SessionRecord | null {
-  const record = toRecord(sessionId, userId, reply);
+  const record = toRecord(sessionId, userId, reply, from);
   return record && isLiveAt(record.idleExpiresAt, record.absoluteExpiresAt, now) ? record : null;
 }
 
@@ -46,8 +47,7 @@ export function liveRecords(
   for (let i = 0; i + width < reply.length; i += width + 1) {
     const member = reply[i];
     if (typeof member !== 'string') continue;
-    const fields = reply.slice(i + 1, i + 1 + width);
-    const record = liveRecord(sessionIdOf(userPart, member), userId, fields, now);
+    const record = liveRecord(sessionIdOf(userPart, member), userId, reply, now, i + 1);
     if (record) records.push(record);
   }
   return records;

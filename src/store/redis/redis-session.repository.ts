@@ -138,7 +138,7 @@ export class RedisSessionRepository extends SessionRepository {
     const status = reply[0];
     if (status === 'late') throw new SessionStoreUnavailableException();
     if (status === 'rotated' || status === 'grace') {
-      const record = toRecord(input.sessionId, keys.userId, reply.slice(1));
+      const record = toRecord(input.sessionId, keys.userId, reply, 1);
       if (record) return { status, record };
     }
     if (status === 'reused') return { status, userId: keys.userId };
