@@ -58,6 +58,24 @@ export const OPTIONAL_FIELDS: readonly Field[] = [
   ...USER_AGENT_PIECES,
 ];
 
+/**
+ * The fields the list script joins into one string per session (with NUL between them, '' for an
+ * absent one), as an answer of many small strings costs the client far more to read than a few
+ * longer ones. None can hold a NUL: ids, times, and claims as JSON (which escapes it). The role,
+ * the ip and the user agent, which may, come as strings of their own.
+ */
+export const PACKED_FIELDS: readonly Field[] = [
+  FIELD.claims,
+  FIELD.currentJti,
+  FIELD.previousJti,
+  FIELD.previousRetiredAt,
+  FIELD.createdAt,
+  FIELD.lastSeenAt,
+  FIELD.idleExpiresAt,
+  FIELD.absoluteExpiresAt,
+  FIELD.authenticatedAt,
+];
+
 /** What `readLive` reads, in this order (`ca` stands for an absent `at`). */
 export const LIVE_FIELDS = [
   FIELD.idleExpiresAt,
@@ -86,6 +104,8 @@ const AT = {
   ip: FIELDS.indexOf(FIELD.ip),
   ua: FIELDS.indexOf(FIELD.userAgent),
 };
+
+const PACKED_AT = PACKED_FIELDS.map((field) => FIELDS.indexOf(field));
 
 /** The stored `at` of a session authenticated at `authenticatedAt`: '' (not stored) when at login. */
 export function storedAuthenticatedAt(authenticatedAt: number, createdAt: number): number | '' {
@@ -173,6 +193,25 @@ export function toLiveSession(reply: readonly Reply[], now: number): LiveSession
   };
   if (role) live.role = role;
   return live;
+}
+
+/**
+ * The fields of one session of the list script's reply (`packed`, role, ip, user agent) in the
+ * order of `FIELDS`, as `toRecord` reads them: an empty packed field is an absent one.
+ */
+export function unpackListed(
+  packed: string,
+  role: unknown,
+  ip: unknown,
+  userAgent: unknown,
+): unknown[] {
+  const fields = new Array<unknown>(FIELDS.length).fill(null);
+  const values = packed.split('\0');
+  for (let i = 0; i < PACKED_AT.length; i += 1) fields[PACKED_AT[i]] = values[i] || null;
+  fields[AT.r] = role;
+  fields[AT.ip] = ip;
+  fields[AT.ua] = userAgent;
+  return fields;
 }
 
 /** A stored number, or NaN for an absent or empty field. */

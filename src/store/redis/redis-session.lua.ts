@@ -1,4 +1,4 @@
-import { FIELDS, OPTIONAL_FIELDS } from './redis-session.hash.js';
+import { FIELDS, OPTIONAL_FIELDS, PACKED_FIELDS } from './redis-session.hash.js';
 
 /**
  * The pieces the Lua scripts are built from (`redis-session.scripts.ts`): the field table and the
@@ -45,11 +45,13 @@ if MEMBER == 'index' then MEMBER = '' end
 
 /**
  * Lua: `FIELDS`, every field of a session hash in HMGET order; `F.<field>`, the position of a field
- * in such a reply (`f[F.j]`); `OPTIONAL[<field>]`, true for a field not stored when empty.
+ * in such a reply (`f[F.j]`); `OPTIONAL[<field>]`, true for a field not stored when empty;
+ * `PACKED`, the positions of `PACKED_FIELDS`.
  */
 export const FIELDS_LUA = `local FIELDS = { ${FIELDS.map(quote).join(', ')} }
 local F = { ${FIELDS.map((field, i) => `${field} = ${i + 1}`).join(', ')} }
 local OPTIONAL = { ${OPTIONAL_FIELDS.map((field) => `${field} = true`).join(', ')} }
+local PACKED = { ${PACKED_FIELDS.map((field) => `F.${field}`).join(', ')} }
 `;
 
 /**

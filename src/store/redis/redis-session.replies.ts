@@ -1,7 +1,7 @@
 import { parseSessionId } from '../session-id.js';
 import { isLiveAt, type ExpiredSession, type SessionRecord } from '../session-record.js';
 import { sessionIdOf } from './redis-keys.js';
-import { FIELDS, toNumber, toRecord } from './redis-session.hash.js';
+import { toNumber, toRecord, unpackListed } from './redis-session.hash.js';
 
 /**
  * Readers of the scripts' replies (`redis-session.scripts.ts`). Every part of a reply is checked
@@ -33,8 +33,8 @@ export function liveRecord(
 }
 
 /**
- * The sessions live at `now` in the list script's reply: `member, fields..., member, ...`, each
- * member followed by the values of `FIELDS`.
+ * The sessions live at `now` in the list script's reply: `member, packed, role, ip, user agent`
+ * for each (see `unpackListed`).
  */
 export function liveRecords(
   userPart: string,
@@ -43,11 +43,11 @@ export function liveRecords(
   now: number,
 ): SessionRecord[] {
   const records: SessionRecord[] = [];
-  const width = FIELDS.length;
-  for (let i = 0; i + width < reply.length; i += width + 1) {
-    const member = reply[i];
-    if (typeof member !== 'string') continue;
-    const record = liveRecord(sessionIdOf(userPart, member), userId, reply, now, i + 1);
+  for (let i = 0; i + 4 < reply.length; i += 5) {
+    const [member, packed] = [reply[i], reply[i + 1]];
+    if (typeof member !== 'string' || typeof packed !== 'string') continue;
+    const fields = unpackListed(packed, reply[i + 2], reply[i + 3], reply[i + 4]);
+    const record = liveRecord(sessionIdOf(userPart, member), userId, fields, now);
     if (record) records.push(record);
   }
   return records;

@@ -175,22 +175,26 @@ return { 'reused' }
 );
 
 /**
- * Prunes expired members and returns {{member, fields..., member, fields..., ...} for the live
- * ones (#FIELDS values after each member, flat), pruned index entries (member, score, ...)}.
+ * Prunes expired members and returns {{member, packed, role, ip, user agent, member, ...} for the
+ * live ones (`packed`: the `PACKED_FIELDS` joined by NUL, see there; the user agent's pieces
+ * joined), pruned index entries (member, score, ...)}.
  */
 const LIST_LUA = script(
   [FIELDS_LUA, KEY_PARTS_LUA, argsLua(LIST_ARGS), PRUNE_LUA],
   `local pruned = prune(KEYS[1], A.now)
 local out = {}
 local n = 0
-local width = #FIELDS
+local packed = {}
 for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local f = redis.call('HMGET', BASE .. member, unpack(FIELDS))
   if f[F.j] then
-    n = n + 1
-    out[n] = member
-    for i = 1, width do out[n + i] = f[i] end
-    n = n + width
+    for i = 1, #PACKED do packed[i] = f[PACKED[i]] or '' end
+    out[n + 1] = member
+    out[n + 2] = table.concat(packed, '\\0')
+    out[n + 3] = f[F.r]
+    out[n + 4] = f[F.ip]
+    out[n + 5] = (f[F.ua] or '') .. (f[F.ub] or '') .. (f[F.uc] or '') .. (f[F.ud] or '')
+    n = n + 5
   else
     drop_gone(KEYS[1], member, pruned)
   end
