@@ -27,7 +27,13 @@ import {
   statsDelta,
 } from './lib/redis-stats.mjs';
 import { measureJwtLibraries } from './lib/jwt-libraries.mjs';
-import { measureList, measureMemory, measureRevokeAll, sessionServiceOn } from './lib/store.mjs';
+import {
+  measureFlat,
+  measureList,
+  measureMemory,
+  measureRevokeAll,
+  sessionServiceOn,
+} from './lib/store.mjs';
 
 process.chdir(fileURLToPath(new URL('..', import.meta.url))); // paths below are from the root
 
@@ -363,7 +369,13 @@ async function storeMeasurements() {
     );
     const revokeAll = await measureRevokeAll(redis.client, sessions, revokeSize);
     const list = await measureList(sessions, listSize);
-    return { memory, revokeAll, list };
+    await redis.client.flushall();
+    const flatSize = QUICK ? { small: 1_000, large: 10_000, samples: 200 } : undefined;
+    log(
+      `readLive and rotate with ${flatSize ? '1,000 then 10,000' : '10,000 then 1,000,000'} sessions`,
+    );
+    const flat = await measureFlat(redis.client, flatSize);
+    return { memory, revokeAll, list, flat };
   } finally {
     await close();
   }
@@ -466,7 +478,7 @@ function report(results, store, cacheBuilt, peers, jwt) {
       `${r.commands.total.toFixed(2)}${sent}`,
     ]);
   }
-  const { memory, revokeAll, list } = store;
+  const { memory, revokeAll, list, flat } = store;
   const sortedList = [...list.times].sort((a, b) => a - b);
   const at = (q) => sortedList[Math.min(sortedList.length - 1, Math.floor(q * sortedList.length))];
   const revokeMs = revokeAll.runs.map((r) => r.ms).sort((a, b) => a - b);
@@ -504,6 +516,16 @@ function report(results, store, cacheBuilt, peers, jwt) {
       '',
       '1 script',
     ],
+    ...flat.sizes.map((size) => [
+      `\`readLive\` / \`rotate\` with ${num(size.sessions)} sessions in Redis ` +
+        `(${num(flat.samples)} calls each, one at a time; Redis time per call)`,
+      `${size.readLiveUs.toFixed(1)} µs / ${size.rotateUs.toFixed(1)} µs`,
+      '',
+      `${(size.readLiveMs * 1000).toFixed(0)} µs / ${(size.rotateMs * 1000).toFixed(0)} µs`,
+      '',
+      '',
+      '1 HMGET / 1 script',
+    ]),
   );
   const header = [
     'measured',
@@ -590,6 +612,11 @@ function report(results, store, cacheBuilt, peers, jwt) {
     '- Memory, revokeAll and list go through the library (`SessionService` from dist/) on the ' +
       `same redis-server before the HTTP rows; the sessions were created at ` +
       `${num(memory.createsPerSecond)}/s.`,
+    "- `readLive` / `rotate` rows: a `RedisSessionRepository` (from dist/) times the guard's read " +
+      'and the refresh script on the same sessions with 10,000, then 1,000,000 sessions in Redis ' +
+      '(the rest copies of a real one, same layout, 5 per user); "result" is Redis time per call ' +
+      '(commandstats), p50 the time the caller waits. Equal rows mean the hot path does not grow ' +
+      'with the number of sessions.',
     '',
     'Redis commands per request, by command, and req/s of each round:',
     '',

@@ -117,8 +117,38 @@ describe('RedisSessionRepository in Redis', () => {
     await expect(client.object('ENCODING', session)).resolves.toBe('listpack');
   });
 
+  it.each([
+    ['unknown text longer than four pieces, with multi-byte characters', 'ü€😀x'.repeat(60)],
+    ['control characters, which the compact form uses', 'a\x01b\tc\x00d Chrome/1'],
+    [
+      'a known browser',
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15',
+    ],
+    ['nothing', ''],
+  ])('gives back a user agent of %s exactly, after create and rotate', async (_, userAgent) => {
+    const record = sessionRecord({ userAgent });
+    await repo.create(record, 0);
+    await expect(repo.get(record.sessionId, record.createdAt)).resolves.toMatchObject({
+      userAgent,
+    });
+    const rotated = await repo.rotate({
+      sessionId: record.sessionId,
+      presentedJti: record.currentJti,
+      nextJti: randomId(),
+      now: record.createdAt + 1,
+      graceMs: 0,
+      idleMs: HOUR,
+      userAgent: `${userAgent}!`,
+      ip: '10.0.0.9',
+    });
+    expect(rotated).toMatchObject({ status: 'rotated', record: { userAgent: `${userAgent}!` } });
+    await expect(repo.list(record.userId, record.createdAt + 2)).resolves.toMatchObject([
+      { userAgent: `${userAgent}!` },
+    ]);
+  });
+
   it('reads a hash that lacks a field every session has as no session, never failing', async () => {
-    for (const field of ['u', 'j', 'ie', 'ae', 'ca', 'at']) {
+    for (const field of ['j', 'ie', 'ae', 'ca', 'ls']) {
       const record = sessionRecord();
       await repo.create(record, 0);
       await client.hdel(keysOf(record.sessionId).session, field);
@@ -126,7 +156,7 @@ describe('RedisSessionRepository in Redis', () => {
       const now = record.createdAt + 1;
       await expect(repo.get(record.sessionId, now)).resolves.toBeNull();
       await expect(repo.list(record.userId, now)).resolves.toEqual([]);
-      if (['ie', 'ae', 'at'].includes(field)) {
+      if (['ie', 'ae', 'ca'].includes(field)) {
         await expect(repo.readLive(record.sessionId, now)).resolves.toBeNull();
       }
     }
@@ -172,13 +202,16 @@ describe('RedisSessionRepository in Redis', () => {
     expect(Object.keys(live?.claims ?? {}).sort()).toEqual(['b', 'n', 'ok']);
   });
 
-  it('stores no claims and no role as empty fields, and claims as JSON', async () => {
+  it('stores no claims and no role as absent fields, and claims as JSON', async () => {
     const bare = sessionRecord({ role: undefined, claims: {} });
     const full = sessionRecord({ role: 'admin', claims: { tenant: 't-1' } });
     await repo.create(bare, 0);
     await repo.create(full, 0);
 
-    await expect(client.hmget(keysOf(bare.sessionId).session, 'r', 'c')).resolves.toEqual(['', '']);
+    await expect(client.hmget(keysOf(bare.sessionId).session, 'r', 'c')).resolves.toEqual([
+      null,
+      null,
+    ]);
     await expect(client.hmget(keysOf(full.sessionId).session, 'r', 'c')).resolves.toEqual([
       'admin',
       '{"tenant":"t-1"}',

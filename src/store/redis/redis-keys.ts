@@ -20,6 +20,8 @@ export interface SessionKeys extends UserKeys {
   session: string;
   /** The random part of the session id: the session's member in the index. */
   member: string;
+  /** The user id (decoded from the session id). */
+  userId: string;
 }
 
 /** The keys of a user. */
@@ -32,7 +34,14 @@ export function sessionKeys(keyPrefix: string, sessionId: string): SessionKeys |
   const parts = parseSessionId(sessionId);
   if (!parts) return null;
   const user = keysOfUserPart(keyPrefix, parts.userPart);
-  return { ...user, session: user.base + parts.randomPart, member: parts.randomPart };
+  return {
+    userPart: user.userPart,
+    base: user.base,
+    index: user.index,
+    session: user.base + parts.randomPart,
+    member: parts.randomPart,
+    userId: parts.userId,
+  };
 }
 
 /** The session id of a member of a user's index. */

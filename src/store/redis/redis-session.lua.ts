@@ -1,4 +1,4 @@
-import { FIELDS, OPTIONAL_FIELDS } from './redis-session.hash.js';
+import { FIELDS, OPTIONAL_FIELDS, PACKED_FIELDS } from './redis-session.hash.js';
 
 /**
  * The pieces the Lua scripts are built from (`redis-session.scripts.ts`): the field table and the
@@ -16,23 +16,42 @@ export function scriptArgs<Names extends readonly string[]>(
   names: Names,
   values: Record<Names[number], ScriptArg>,
 ): ScriptArg[] {
-  return names.map((name: Names[number]) => values[name]);
+  const args: ScriptArg[] = new Array<ScriptArg>(names.length);
+  for (let i = 0; i < names.length; i += 1) args[i] = values[names[i] as Names[number]];
+  return args;
 }
 
-/** Lua: `A.<name>` for every named slot of a script, filled from ARGV. */
+/** Lua: `A.<name>` for every named slot of a script, filled from ARGV (one table literal). */
 export function argsLua(names: readonly string[]): string {
-  return `local A = {}
-for i, name in ipairs({ ${names.map(quote).join(', ')} }) do A[name] = ARGV[i] end
-`;
+  return `local A = { ${names.map((name, i) => `${name} = ARGV[${i + 1}]`).join(', ')} }\n`;
 }
 
 /**
+ * Lua: what a script knows from its first key (a session key, or the user's index), so that no
+ * call sends it again: `BASE`, the start of the user's keys (`<prefix>{<user part>}:`); `USER`,
+ * the encoded user id; `CHANNEL`, where changes are announced (`<prefix>revocations`, see
+ * `redis-session.channel.ts`); `MEMBER`, the session's member in the index ('' for the index).
+ * The key prefix has no braces (checked by the repository), so the first `{` opens the hash tag.
+ */
+export const KEY_PARTS_LUA = `
+local KEY_OPEN = string.find(KEYS[1], '{', 1, true)
+local KEY_CLOSE = string.find(KEYS[1], '}', KEY_OPEN, true)
+local BASE = string.sub(KEYS[1], 1, KEY_CLOSE + 1)
+local USER = string.sub(KEYS[1], KEY_OPEN + 1, KEY_CLOSE - 1)
+local CHANNEL = string.sub(KEYS[1], 1, KEY_OPEN - 1) .. 'revocations'
+local MEMBER = string.sub(KEYS[1], KEY_CLOSE + 2)
+if MEMBER == 'index' then MEMBER = '' end
+`;
+
+/**
  * Lua: `FIELDS`, every field of a session hash in HMGET order; `F.<field>`, the position of a field
- * in such a reply (`f[F.j]`); `OPTIONAL[<field>]`, true for a field not stored when empty.
+ * in such a reply (`f[F.j]`); `OPTIONAL[<field>]`, true for a field not stored when empty;
+ * `PACKED`, the positions of `PACKED_FIELDS`.
  */
 export const FIELDS_LUA = `local FIELDS = { ${FIELDS.map(quote).join(', ')} }
 local F = { ${FIELDS.map((field, i) => `${field} = ${i + 1}`).join(', ')} }
 local OPTIONAL = { ${OPTIONAL_FIELDS.map((field) => `${field} = true`).join(', ')} }
+local PACKED = { ${PACKED_FIELDS.map((field) => `F.${field}`).join(', ')} }
 `;
 
 /**
@@ -78,13 +97,30 @@ local function write_fields(key, f, changes)
   for field, value in pairs(changes) do
     if value == '' and OPTIONAL[field] then
       if f[F[field]] then redis.call('HDEL', key, field) end
+      f[F[field]] = false
     else
-      table.insert(set, field)
-      table.insert(set, value)
+      set[#set + 1] = field
+      set[#set + 1] = value
+      f[F[field]] = value
     end
-    f[F[field]] = value
   end
   if #set > 0 then redis.call('HSET', key, unpack(set)) end
+end
+-- The user agent's pieces (ua..ud) of its stored form: at most 64 bytes each, never cut inside
+-- a UTF-8 character (so that each piece reads back as text), the last taking what remains.
+local CUT_PIECES = { 'ua', 'ub', 'uc' }
+local function user_agent_pieces(ua, changes)
+  for _, field in ipairs(CUT_PIECES) do
+    local n = 64
+    if #ua <= n then n = #ua end
+    while n > 0 and n < #ua and string.byte(ua, n + 1) >= 128 and string.byte(ua, n + 1) < 192 do
+      n = n - 1
+    end
+    changes[field] = string.sub(ua, 1, n)
+    ua = string.sub(ua, n + 1)
+  end
+  changes.ud = ua
+  return changes
 end
 `;
 
@@ -130,16 +166,16 @@ end
 `;
 
 /**
- * Announcements on the channel `A.channel` (see `redis-session.channel.ts`), made by the script
- * that changed what `readLive` answers, only when it did: `s:<session id>` for one session,
- * `u:<user part>` for every session of the user `A.user` (the encoded user id).
+ * Announcements on `CHANNEL` (see `redis-session.channel.ts`), made by the script that changed
+ * what `readLive` answers, only when it did: `s:<session id>` for one session, `u:<user part>`
+ * for every session of the user `USER` (the encoded user id). Needs `KEY_PARTS_LUA`.
  */
 export const ANNOUNCE_LUA = `
 local function announce_session(member)
-  redis.call('PUBLISH', A.channel, 's:' .. A.user .. '.' .. member)
+  redis.call('PUBLISH', CHANNEL, 's:' .. USER .. '.' .. member)
 end
 local function announce_user()
-  redis.call('PUBLISH', A.channel, 'u:' .. A.user)
+  redis.call('PUBLISH', CHANNEL, 'u:' .. USER)
 end
 `;
 

@@ -1,7 +1,7 @@
 import { parseSessionId } from '../session-id.js';
 import { isLiveAt, type ExpiredSession, type SessionRecord } from '../session-record.js';
 import { sessionIdOf } from './redis-keys.js';
-import { toNumber, toRecord } from './redis-session.hash.js';
+import { toNumber, toRecord, unpackListed } from './redis-session.hash.js';
 
 /**
  * Readers of the scripts' replies (`redis-session.scripts.ts`). Every part of a reply is checked
@@ -20,14 +20,37 @@ export function items(reply: unknown): unknown[] {
   return Array.isArray(reply) ? (reply as unknown[]) : [];
 }
 
-/** The session in an HMGET reply of `FIELDS`, if it is one and live at `now`. */
+/** The session in an HMGET reply of `FIELDS` (from `reply[from]`), if it is one and live at `now`. */
 export function liveRecord(
   sessionId: string,
+  userId: string,
   reply: readonly unknown[],
   now: number,
+  from = 0,
 ): SessionRecord | null {
-  const record = toRecord(sessionId, reply);
+  const record = toRecord(sessionId, userId, reply, from);
   return record && isLiveAt(record.idleExpiresAt, record.absoluteExpiresAt, now) ? record : null;
+}
+
+/**
+ * The sessions live at `now` in the list script's reply: `member, packed, role, ip, user agent`
+ * for each (see `unpackListed`).
+ */
+export function liveRecords(
+  userPart: string,
+  userId: string,
+  reply: readonly unknown[],
+  now: number,
+): SessionRecord[] {
+  const records: SessionRecord[] = [];
+  for (let i = 0; i + 4 < reply.length; i += 5) {
+    const [member, packed] = [reply[i], reply[i + 1]];
+    if (typeof member !== 'string' || typeof packed !== 'string') continue;
+    const fields = unpackListed(packed, reply[i + 2], reply[i + 3], reply[i + 4]);
+    const record = liveRecord(sessionIdOf(userPart, member), userId, fields, now);
+    if (record) records.push(record);
+  }
+  return records;
 }
 
 /**
@@ -49,13 +72,16 @@ export function expiredOfPruned(userPart: string, pruned: unknown): ExpiredSessi
   return expired;
 }
 
-/** The session a rotation found expired, from `[user id, idle expiry, absolute expiry]`. */
-export function expiredOfRotation(sessionId: string, reply: unknown[]): ExpiredSession[] {
-  const [userId, idle, absolute] = reply;
-  const [idleAt, absoluteAt] = [idle, absolute].map((time) =>
-    typeof time === 'string' ? toNumber(time) : NaN,
-  );
-  if (typeof userId !== 'string' || !Number.isFinite(Math.min(idleAt, absoluteAt))) return [];
+/** The session a rotation found expired, from `[idle expiry, absolute expiry]`. */
+export function expiredOfRotation(
+  sessionId: string,
+  userId: string,
+  reply: unknown[],
+): ExpiredSession[] {
+  const [idle, absolute] = reply;
+  const idleAt = typeof idle === 'string' ? toNumber(idle) : NaN;
+  const absoluteAt = typeof absolute === 'string' ? toNumber(absolute) : NaN;
+  if (!Number.isFinite(Math.min(idleAt, absoluteAt))) return [];
   const reason = idleAt < absoluteAt ? 'idle' : 'absolute';
   return [{ sessionId, userId, reason, expiredAt: reason === 'idle' ? idleAt : absoluteAt }];
 }

@@ -13,24 +13,25 @@ import type {
   SessionRecord,
 } from '../session-record.js';
 import { SessionRepository } from '../session.repository.js';
-import { sessionIdOf, sessionKeys, userKeys, type SessionKeys } from './redis-keys.js';
+import { sessionIdOf, sessionKeys, userKeys } from './redis-keys.js';
 import { changeChannel, RedisSessionChangeFeed } from './redis-session.channel.js';
 import { commandTimeoutOf, RedisClock } from './redis-clock.js';
 import {
   encodeClaims,
   FIELDS,
   LIVE_FIELDS,
-  toHash,
+  storedAuthenticatedAt,
   toLiveSession,
   toRecord,
-  userAgentPieces,
 } from './redis-session.hash.js';
+import { compactUserAgent } from './redis-user-agent.js';
 import { scriptArgs, type ScriptArg } from './redis-session.lua.js';
 import {
   expiredOfPruned,
   expiredOfRotation,
   items,
   liveRecord,
+  liveRecords,
   strings,
 } from './redis-session.replies.js';
 import {
@@ -58,13 +59,14 @@ const LOG_INTERVAL_MS = 5_000;
  * `sess:{<user>}:<random>` per session and a ZSET `sess:{<user>}:index` of the user's session ids
  * scored by expiry, `<user>` being the base64url user id (a Cluster hash tag); see `redis-keys.ts`,
  * `redis-session.hash.ts` and `redis-session.scripts.ts`. Every write that changes what `readLive`
- * answers is announced on `sess:revocations` by the script that makes it (`changeFeed()`).
+ * answers is announced on `sess:revocations` by the script that makes it (`changeFeed()`); the
+ * scripts find that channel, the user and the session in their keys, so the key prefix may not
+ * contain braces.
  */
 export class RedisSessionRepository extends SessionRepository {
   private readonly logger = new Logger('SessionStore');
   private readonly scripts: ScriptedClient;
   private readonly keyPrefix: string;
-  private readonly channel: string;
   private readonly clock: RedisClock;
   private readonly feed: RedisSessionChangeFeed;
   private lastLoggedAt = 0;
@@ -80,8 +82,9 @@ export class RedisSessionRepository extends SessionRepository {
   ) {
     super();
     this.keyPrefix = options.keyPrefix ?? 'sess:';
-    this.channel = changeChannel(this.keyPrefix);
-    this.feed = new RedisSessionChangeFeed(redis, this.channel);
+    // The scripts read the user's hash tag as the first {...} of a key.
+    if (/[{}]/.test(this.keyPrefix)) throw new TypeError('The key prefix may not contain braces');
+    this.feed = new RedisSessionChangeFeed(redis, changeChannel(this.keyPrefix));
     this.clock = new RedisClock(redis, options.commandTimeoutMs ?? commandTimeoutOf(redis));
     for (const [name, definition] of Object.entries(SCRIPTS)) {
       redis.defineCommand(name, definition);
@@ -93,12 +96,19 @@ export class RedisSessionRepository extends SessionRepository {
     const keys = sessionKeys(this.keyPrefix, record.sessionId);
     if (!keys) throw new TypeError('Invalid session id');
     const args = scriptArgs(CREATE_ARGS, {
-      ...this.common(keys),
-      base: keys.base,
       now: record.createdAt,
       max: maxSessions,
       deadline: this.clock.deadline(),
-      ...toHash(record),
+      r: record.role ?? '',
+      c: encodeClaims(record.claims),
+      j: record.currentJti,
+      ca: record.createdAt,
+      ls: record.lastSeenAt,
+      ie: record.idleExpiresAt,
+      ae: record.absoluteExpiresAt,
+      at: storedAuthenticatedAt(record.authenticatedAt, record.createdAt),
+      ip: record.ip,
+      ua: compactUserAgent(record.userAgent),
     });
     const reply = await this.run(() =>
       this.scripts.nestRedisSessionsCreate(keys.session, keys.index, ...args),
@@ -113,27 +123,28 @@ export class RedisSessionRepository extends SessionRepository {
     const keys = sessionKeys(this.keyPrefix, input.sessionId);
     if (!keys) return { status: 'missing' };
     const args = scriptArgs(ROTATE_ARGS, {
-      ...this.common(keys),
       presented: input.presentedJti,
       next: input.nextJti,
       now: input.now,
       grace: input.graceMs,
       idle: input.idleMs,
       deadline: this.clock.deadline(),
-      ...userAgentPieces(input.userAgent),
+      ua: compactUserAgent(input.userAgent),
       ip: input.ip,
     });
-    const reply = await this.run(() =>
-      this.scripts.nestRedisSessionsRotate(keys.session, keys.index, ...args),
+    const reply = items(
+      await this.run(() => this.scripts.nestRedisSessionsRotate(keys.session, keys.index, ...args)),
     );
-    const [status, ...fields] = items(reply);
+    const status = reply[0];
     if (status === 'late') throw new SessionStoreUnavailableException();
     if (status === 'rotated' || status === 'grace') {
-      const record = toRecord(input.sessionId, fields);
+      const record = toRecord(input.sessionId, keys.userId, reply, 1);
       if (record) return { status, record };
     }
-    if (status === 'reused') return { status, userId: strings(fields)[0] ?? '' };
-    if (status === 'expired') this.reportExpired(expiredOfRotation(input.sessionId, fields));
+    if (status === 'reused') return { status, userId: keys.userId };
+    if (status === 'expired') {
+      this.reportExpired(expiredOfRotation(input.sessionId, keys.userId, reply.slice(1)));
+    }
     return { status: 'missing' };
   }
 
@@ -147,7 +158,7 @@ export class RedisSessionRepository extends SessionRepository {
   async markFresh(sessionId: string, authenticatedAt: number, now: number): Promise<boolean> {
     const keys = sessionKeys(this.keyPrefix, sessionId);
     if (!keys) return false;
-    const args = scriptArgs(MARK_FRESH_ARGS, { ...this.common(keys), at: authenticatedAt, now });
+    const args = scriptArgs(MARK_FRESH_ARGS, { at: authenticatedAt, now });
     const updated = await this.run(() =>
       this.scripts.nestRedisSessionsMarkFresh(keys.session, ...args),
     );
@@ -161,8 +172,7 @@ export class RedisSessionRepository extends SessionRepository {
         : { ...userKeys(this.keyPrefix, target.userId), member: '' };
     if (!keys) return 0;
     const args = scriptArgs(UPDATE_CLAIMS_ARGS, {
-      ...this.common(keys),
-      base: keys.base,
+      member: keys.member,
       now,
       set_role: update.role === undefined ? '0' : '1',
       r: update.role ?? '',
@@ -179,30 +189,22 @@ export class RedisSessionRepository extends SessionRepository {
     const keys = sessionKeys(this.keyPrefix, sessionId);
     if (!keys) return null;
     const reply = await this.run(() => this.redis.hmget(keys.session, ...FIELDS));
-    return liveRecord(sessionId, reply, now);
+    return liveRecord(sessionId, keys.userId, reply, now);
   }
 
   async list(userId: string, now: number): Promise<SessionRecord[]> {
     const keys = userKeys(this.keyPrefix, userId);
-    const args = scriptArgs(LIST_ARGS, { base: keys.base, now });
+    const args = scriptArgs(LIST_ARGS, { now });
     const reply = await this.run(() => this.scripts.nestRedisSessionsList(keys.index, ...args));
     const [found, pruned] = items(reply);
     this.reportExpired(expiredOfPruned(keys.userPart, pruned));
-    const entries = items(found);
-    const records: SessionRecord[] = [];
-    for (let i = 0; i + 1 < entries.length; i += 2) {
-      const [member, fields] = [entries[i], entries[i + 1]];
-      if (typeof member !== 'string' || !Array.isArray(fields)) continue;
-      const record = liveRecord(sessionIdOf(keys.userPart, member), fields, now);
-      if (record) records.push(record);
-    }
-    return records;
+    return liveRecords(keys.userPart, userId, items(found), now);
   }
 
   async revoke(sessionId: string): Promise<boolean> {
     const keys = sessionKeys(this.keyPrefix, sessionId);
     if (!keys) return false;
-    const args = scriptArgs(REVOKE_ARGS, this.common(keys));
+    const args = scriptArgs(REVOKE_ARGS, {});
     const deleted = await this.run(() =>
       this.scripts.nestRedisSessionsRevoke(keys.session, keys.index, ...args),
     );
@@ -213,12 +215,7 @@ export class RedisSessionRepository extends SessionRepository {
     const keys = userKeys(this.keyPrefix, userId);
     const except = exceptSessionId ? parseSessionId(exceptSessionId) : null;
     const keep = except && except.userPart === keys.userPart ? except.randomPart : '';
-    const args = scriptArgs(REVOKE_ALL_ARGS, {
-      ...this.common({ ...keys, member: '' }),
-      base: keys.base,
-      keep,
-      now: Date.now(),
-    });
+    const args = scriptArgs(REVOKE_ALL_ARGS, { keep, now: Date.now() });
     const reply = await this.run(() =>
       this.scripts.nestRedisSessionsRevokeAll(keys.index, ...args),
     );
@@ -234,11 +231,6 @@ export class RedisSessionRepository extends SessionRepository {
   /** Announcements made on `<keyPrefix>revocations`; subscribing opens a connection of its own. */
   override changeFeed(): SessionChangeFeed {
     return this.feed;
-  }
-
-  /** The slots every script that announces takes. */
-  private common(keys: Pick<SessionKeys, 'member' | 'userPart'>) {
-    return { member: keys.member, user: keys.userPart, channel: this.channel };
   }
 
   /** Runs a store call; any failure becomes a 503 so that requests fail closed. */

@@ -1,4 +1,3 @@
-import { FIELDS } from './redis-session.hash.js';
 import {
   MARK_FRESH_LUA,
   REVOKE_ALL_LUA,
@@ -11,6 +10,7 @@ import {
   FIELDS_LUA,
   INDEX_LUA,
   IS_LIVE_LUA,
+  KEY_PARTS_LUA,
   PRUNE_LUA,
   script,
   TOO_LATE_LUA,
@@ -26,43 +26,43 @@ import {
  * PEXPIREAT of its highest score (see `INDEX_LUA`). Arguments are named: each script's slots are
  * listed below (`scriptArgs` builds the values in that order, the Lua reads `A.<name>`), the
  * fields of the session hash are the names of `FIELD` (`f[F.<field>]` in a full HMGET reply).
- * Common slots: `member` the random part of the session id, `user` the encoded user id, `base`
- * the start of the user's keys, `now` the caller's time (ms), `channel` where changes are
- * announced (`redis-session.channel.ts`), `deadline` see `TOO_LATE_LUA`.
+ * The user, the session's member in the index, the start of the user's keys and the channel are
+ * read from the first key (`KEY_PARTS_LUA`), never sent. Common slots: `now` the caller's time
+ * (ms), `deadline` see `TOO_LATE_LUA`, `ua` the stored form of the user agent (the script cuts it
+ * into the hash's pieces).
  */
 
-/** KEYS: session, index. Every field of the hash is a slot of its own (named by the field). */
+/** KEYS: session, index. The slots after `deadline` are the values of those fields. */
 export const CREATE_ARGS = [
-  'member',
-  'user',
-  'base',
   'now',
   'max',
   'deadline',
-  'channel',
-  ...FIELDS,
+  'r',
+  'c',
+  'j',
+  'ca',
+  'ls',
+  'ie',
+  'ae',
+  'at',
+  'ip',
+  'ua',
 ] as const;
 
-/** KEYS: session, index. `ua`..`ud` and `ip` are the new values of those fields. */
+/** KEYS: session, index. `ua` and `ip` are the new values of those fields. */
 export const ROTATE_ARGS = [
-  'member',
-  'user',
   'presented',
   'next',
   'now',
   'grace',
   'idle',
   'deadline',
-  'channel',
   'ua',
-  'ub',
-  'uc',
-  'ud',
   'ip',
 ] as const;
 
 /** KEYS: index. */
-export const LIST_ARGS = ['base', 'now'] as const;
+export const LIST_ARGS = ['now'] as const;
 
 /**
  * Stores a session (fields, TTL, index entry), prunes the expired index entries, and evicts the
@@ -72,6 +72,7 @@ export const LIST_ARGS = ['base', 'now'] as const;
 const CREATE_LUA = script(
   [
     FIELDS_LUA,
+    KEY_PARTS_LUA,
     argsLua(CREATE_ARGS),
     TOO_LATE_LUA,
     WRITE_FIELDS_LUA,
@@ -82,8 +83,8 @@ const CREATE_LUA = script(
   `local function evict(index, max, pruned)
   local others = {}
   for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
-    if member ~= A.member then
-      local created = redis.call('HGET', A.base .. member, FIELDS[F.ca])
+    if member ~= MEMBER then
+      local created = redis.call('HGET', BASE .. member, FIELDS[F.ca])
       if created then
         table.insert(others, { tonumber(created), member })
       else
@@ -97,7 +98,7 @@ const CREATE_LUA = script(
   end)
   local evicted = {}
   for i = 1, #others + 1 - max do
-    redis.call('DEL', A.base .. others[i][2])
+    redis.call('DEL', BASE .. others[i][2])
     redis.call('ZREM', index, others[i][2])
     table.insert(evicted, others[i][2])
     announce_session(others[i][2])
@@ -109,11 +110,11 @@ local idle = tonumber(A.ie)
 local absolute = tonumber(A.ae)
 local max = tonumber(A.max)
 local pruned = prune(KEYS[2], A.now)
-local hash = {}
-for _, field in ipairs(FIELDS) do hash[field] = A[field] end
-write_fields(KEYS[1], {}, hash)
+write_fields(KEYS[1], {}, user_agent_pieces(A.ua, {
+  r = A.r, c = A.c, j = A.j, ca = A.ca, ls = A.ls, ie = A.ie, ae = A.ae, at = A.at, ip = A.ip,
+}))
 redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', math.min(idle, absolute)))
-redis.call('ZADD', KEYS[2], index_score(idle, absolute), A.member)
+redis.call('ZADD', KEYS[2], index_score(idle, absolute), MEMBER)
 local evicted = {}
 if max > 0 and redis.call('ZCARD', KEYS[2]) > max then evicted = evict(KEYS[2], max, pruned) end
 expire_index(KEYS[2])
@@ -123,12 +124,13 @@ return { evicted, pruned }
 
 /**
  * Rotates, answers within grace, or deletes a replayed session (announced). Returns
- * {'rotated', fields...}, {'grace', fields...}, {'reused', user id}, {'expired', user id, ie, ae}
- * (found past its expiry, deleted and taken out of the index), {'missing'} or {'late'}.
+ * {'rotated', fields...}, {'grace', fields...}, {'reused'}, {'expired', ie, ae} (found past its
+ * expiry, deleted and taken out of the index), {'missing'} or {'late'}.
  */
 const ROTATE_LUA = script(
   [
     FIELDS_LUA,
+    KEY_PARTS_LUA,
     argsLua(ROTATE_ARGS),
     TOO_LATE_LUA,
     IS_LIVE_LUA,
@@ -139,52 +141,60 @@ const ROTATE_LUA = script(
   `local function expire(f)
   redis.call('DEL', KEYS[1])
   -- Reported once: by whoever removes its index entry (here, or a prune).
-  local indexed = redis.call('ZREM', KEYS[2], A.member)
+  local indexed = redis.call('ZREM', KEYS[2], MEMBER)
   if not tonumber(f[F.ie]) or not tonumber(f[F.ae]) or indexed == 0 then return { 'missing' } end
-  return { 'expired', f[F.u], f[F.ie], f[F.ae] }
+  return { 'expired', f[F.ie], f[F.ae] }
 end
 local function rotate(f, now)
   local absolute = tonumber(f[F.ae])
   local next_idle = now + tonumber(A.idle)
-  write_fields(KEYS[1], f, {
+  write_fields(KEYS[1], f, user_agent_pieces(A.ua, {
     pj = f[F.j], pt = A.now, j = A.next, ie = string.format('%.0f', next_idle), ls = A.now,
-    ua = A.ua, ub = A.ub, uc = A.uc, ud = A.ud, ip = A.ip,
-  })
+    ip = A.ip,
+  }))
   redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', math.min(next_idle, absolute)))
-  redis.call('ZADD', KEYS[2], index_score(next_idle, absolute), A.member)
+  redis.call('ZADD', KEYS[2], index_score(next_idle, absolute), MEMBER)
   expire_index(KEYS[2])
-  return { 'rotated', unpack(f) }
+  return { 'rotated', unpack(f, 1, #FIELDS) }
 end
 if too_late(A.deadline) then return { 'late' } end
 local f = redis.call('HMGET', KEYS[1], unpack(FIELDS))
-if not f[F.u] then return { 'missing' } end
+if not f[F.j] then return { 'missing' } end
 local now = tonumber(A.now)
 if not is_live(f[F.ie], f[F.ae], now) then return expire(f) end
 if f[F.j] == A.presented then return rotate(f, now) end
 local retired = tonumber(f[F.pt]) or 0
-if f[F.pj] ~= '' and f[F.pj] == A.presented and now - retired < tonumber(A.grace) then
-  return { 'grace', unpack(f) }
+if f[F.pj] and f[F.pj] == A.presented and now - retired < tonumber(A.grace) then
+  return { 'grace', unpack(f, 1, #FIELDS) }
 end
 redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], A.member)
-announce_session(A.member)
-return { 'reused', f[F.u] }
+redis.call('ZREM', KEYS[2], MEMBER)
+announce_session(MEMBER)
+return { 'reused' }
 `,
 );
 
 /**
- * Prunes expired members and returns {{member, {fields...}, member, {fields...}, ...} for the
- * live ones, pruned index entries (member, score, ...)}.
+ * Prunes expired members and returns {{member, packed, role, ip, user agent, member, ...} for the
+ * live ones (`packed`: the `PACKED_FIELDS` joined by NUL, see there; the user agent's pieces
+ * joined), pruned index entries (member, score, ...)}.
  */
 const LIST_LUA = script(
-  [FIELDS_LUA, argsLua(LIST_ARGS), PRUNE_LUA],
+  [FIELDS_LUA, KEY_PARTS_LUA, argsLua(LIST_ARGS), PRUNE_LUA],
   `local pruned = prune(KEYS[1], A.now)
 local out = {}
+local n = 0
+local packed = {}
 for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local f = redis.call('HMGET', A.base .. member, unpack(FIELDS))
-  if f[F.u] then
-    table.insert(out, member)
-    table.insert(out, f)
+  local f = redis.call('HMGET', BASE .. member, unpack(FIELDS))
+  if f[F.j] then
+    for i = 1, #PACKED do packed[i] = f[PACKED[i]] or '' end
+    out[n + 1] = member
+    out[n + 2] = table.concat(packed, '\\0')
+    out[n + 3] = f[F.r]
+    out[n + 4] = f[F.ip]
+    out[n + 5] = (f[F.ua] or '') .. (f[F.ub] or '') .. (f[F.uc] or '') .. (f[F.ud] or '')
+    n = n + 5
   else
     drop_gone(KEYS[1], member, pruned)
   end
