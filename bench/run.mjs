@@ -76,9 +76,15 @@ const ROWS = [
     scenario: 'passport-key',
   },
   {
+    id: 'floor-public',
+    label: "`GET /bench/public`, no guard (the floor row's baseline, registered beside it)",
+    scenario: 'floor-public',
+  },
+  {
     id: 'floor',
     label: "floor of a Nest guard: a guard that only sets a principal, `GET /me`'s handler",
     scenario: 'floor',
+    baseline: 'floor-public',
   },
   {
     id: 'guard',
