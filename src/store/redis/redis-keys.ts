@@ -44,6 +44,19 @@ export function sessionKeys(keyPrefix: string, sessionId: string): SessionKeys |
   };
 }
 
+/** A session id's shape: `<base64url user id>.<43 base64url characters>`. */
+const SESSION_ID_SHAPE = /^[A-Za-z0-9_-]{1,171}\.[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The HASH key of a session alone, for the hot path (`readLive`): the id's shape is checked, not
+ * its decoding, since a non-canonical spelling names a key that does not exist anyway.
+ */
+export function sessionHashKey(keyPrefix: string, sessionId: string): string | null {
+  if (typeof sessionId !== 'string' || !SESSION_ID_SHAPE.test(sessionId)) return null;
+  const dot = sessionId.indexOf('.');
+  return `${keyPrefix}{${sessionId.slice(0, dot)}}:${sessionId.slice(dot + 1)}`;
+}
+
 /** The session id of a member of a user's index. */
 export function sessionIdOf(userPart: string, member: string): string {
   return `${userPart}.${member}`;

@@ -13,7 +13,7 @@ import type {
   SessionRecord,
 } from '../session-record.js';
 import { SessionRepository } from '../session.repository.js';
-import { sessionIdOf, sessionKeys, userKeys } from './redis-keys.js';
+import { sessionHashKey, sessionIdOf, sessionKeys, userKeys } from './redis-keys.js';
 import { changeChannel, RedisSessionChangeFeed } from './redis-session.channel.js';
 import { commandTimeoutOf, RedisClock } from './redis-clock.js';
 import {
@@ -149,9 +149,9 @@ export class RedisSessionRepository extends SessionRepository {
   }
 
   override async readLive(sessionId: string, now: number): Promise<LiveSession | null> {
-    const keys = sessionKeys(this.keyPrefix, sessionId);
-    if (!keys) return null;
-    const reply = await this.run(() => this.redis.hmget(keys.session, ...LIVE_FIELDS));
+    const key = sessionHashKey(this.keyPrefix, sessionId);
+    if (key === null) return null;
+    const reply = await this.run(() => this.redis.hmget(key, ...LIVE_FIELDS));
     return toLiveSession(reply, now);
   }
 
