@@ -142,7 +142,7 @@ export function describeCreate(ctx: ContractContext): void {
       }
     });
 
-    it('hands out copies: changing a returned record does not change the store', async () => {
+    it('hands out copies or frozen views: changing a returned record does not change the store', async () => {
       const record = await created();
       const stored = structuredClone(asStored(record));
       const now = record.createdAt + SECOND;
@@ -158,8 +158,16 @@ export function describeCreate(ctx: ContractContext): void {
       listed.claims.level = 99;
       const live = await repo.readLive(record.sessionId, now);
       if (!live) throw new Error('session not live');
-      live.claims.beta = false;
-      live.role = 'admin';
+      // A live view may be shared (the revocation cache's is): then it is frozen, and changing
+      // it throws; either way the store is unchanged.
+      const shared = Object.isFrozen(live);
+      expect(Object.isFrozen(live.claims)).toBe(shared);
+      const change = () => {
+        live.claims.beta = false;
+        live.role = 'admin';
+      };
+      if (shared) expect(change).toThrow(TypeError);
+      else change();
 
       await expect(repo.get(record.sessionId, now)).resolves.toEqual(stored);
       await expect(repo.readLive(record.sessionId, now)).resolves.toMatchObject({
