@@ -1,7 +1,7 @@
 /**
  * The e2e suite against Nest 11: the tests and sources of `jest.config.js`, with every import of
  * the Nest packages below (from src/, the tests, the sample app and the libraries they load, such
- * as @nestjs/jwt and @nestjs/passport) mapped to the Nest 11 install in `NEST11_NODE_MODULES`.
+ * as @nestjs/passport) mapped to the Nest 11 install in `NEST11_NODE_MODULES`.
  * `scripts/nest11-check.sh` makes that install in a temporary folder and runs this.
  */
 import { existsSync } from 'node:fs';

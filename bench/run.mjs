@@ -147,6 +147,14 @@ const ROWS = [
     baseline: 'public-fastify',
   },
   {
+    id: 'guard-cache-fastify',
+    label: 'Fastify: `AccessGuard`, revocation cache (`GET /me`)',
+    scenario: 'guard',
+    app: 'fastify',
+    cache: true,
+    baseline: 'public-fastify',
+  },
+  {
     id: 'refresh-fastify',
     label: 'Fastify: `POST /auth/refresh`',
     scenario: 'refresh',
@@ -207,17 +215,28 @@ async function fullRun() {
     !only || only.some((id) => id.endsWith('-fastify'))
       ? await startApp({ ...appEnv, HTTP_ADAPTER: 'fastify' })
       : undefined;
+  const fastifyCacheApp =
+    cacheBuilt && fastifyApp && (!only || only.includes('guard-cache-fastify'))
+      ? await startApp({
+          ...appEnv,
+          HTTP_ADAPTER: 'fastify',
+          REVOCATION_CACHE_MS: args['cache-ms'],
+        })
+      : undefined;
   const peers = await startPeers({ redis, only, log });
   const load = startLoad();
   const rows = ROWS.filter(
     (row) =>
-      (!row.cache || cacheApp) &&
+      (!row.cache || (row.app === 'fastify' ? fastifyCacheApp : cacheApp)) &&
       (row.app !== 'fastify' || fastifyApp) &&
       (!only || only.includes(row.id) || row.id === 'public'), // the baseline always runs
   );
   rows.push(...peers.rows);
-  const appOf = (row) =>
-    row.server ?? (row.cache ? cacheApp : row.app === 'fastify' ? fastifyApp : app);
+  const appOf = (row) => {
+    if (row.server) return row.server;
+    if (row.app === 'fastify') return row.cache ? fastifyCacheApp : fastifyApp;
+    return row.cache ? cacheApp : app;
+  };
   const urlOf = (row) => appOf(row).url;
   const totals = new Map(rows.map((row) => [row.id, emptyTotals()]));
   try {
@@ -243,13 +262,14 @@ async function fullRun() {
     load.stop();
     await peers.stop();
     await fastifyApp?.stop();
+    await fastifyCacheApp?.stop();
     await cacheApp?.stop();
     await app.stop();
   }
   const results = {};
   for (const row of [...ROWS, ...peers.rows]) {
     if (totals.has(row.id)) results[row.id] = summariseRow(totals.get(row.id));
-    else if (row.cache && !cacheApp) results[row.id] = { missing: 'n/a (not built)' };
+    else if (row.cache && !cacheBuilt) results[row.id] = { missing: 'n/a (not built)' };
     else results[row.id] = { missing: 'not measured (--rows)' };
   }
   const markdown = report(results, store, cacheBuilt, peers, jwt);
@@ -598,7 +618,7 @@ function report(results, store, cacheBuilt, peers, jwt) {
     '- The passport rows are the handler of `GET /public` behind a `@nestjs/passport` + ' +
       'passport-jwt guard written as in the Nest recipe (sample-app/bench/), verifying the same ' +
       'access tokens, with no session check.',
-    `- The revocation cache row is a second app instance started with ` +
+    `- The revocation cache rows are a second app instance (one per adapter) started with ` +
       `\`REVOCATION_CACHE_MS=${args['cache-ms']}\`` +
       (cacheBuilt ? '.' : ' (not built in this tree: n/a).'),
     '- `POST /auth/refresh`: each connection logs in once, then presents on every request the ' +

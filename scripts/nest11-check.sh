@@ -57,7 +57,7 @@ npm install --no-audit --no-fund --no-package-lock --loglevel=error \
   "./$tarball"
 node -e "
 const v = (p) => JSON.parse(require('fs').readFileSync('node_modules/' + p + '/package.json')).version;
-console.log('@nestjs/core', v('@nestjs/core'), '| @nestjs/jwt', v('@nestjs/jwt'),
+console.log('@nestjs/core', v('@nestjs/core'), '| fast-jwt', v('fast-jwt'),
   '| node', process.version);
 if (!v('@nestjs/core').startsWith('11.') || !v('@nestjs/common').startsWith('11.')) process.exit(1);
 "
