@@ -102,16 +102,12 @@ export class LiveSessionCache extends SessionRepository {
     }
     const epoch = this.epoch;
     const live = await this.inner.readLive(sessionId, now);
-    if (live && this.feedUp && epoch === this.epoch) {
-      // Frozen, so that a reader that changed its view would throw instead of changing others'.
-      Object.freeze(live.claims);
-      this.remember(
-        sessionId,
-        Object.freeze(live),
-        Math.min(now + this.options.cacheMs, live.expiresAt),
-      );
-    }
-    return live;
+    if (!live || !this.feedUp || epoch !== this.epoch) return live;
+    // A frozen copy, once per miss: readers share it and would throw if they changed it, and the
+    // inner repository's own object (a custom one may keep it) is left as it was.
+    const view: LiveSession = Object.freeze({ ...live, claims: Object.freeze({ ...live.claims }) });
+    this.remember(sessionId, view, Math.min(now + this.options.cacheMs, live.expiresAt));
+    return view;
   }
 
   create(record: NewSessionRecord, maxSessions: number): Promise<string[]> {

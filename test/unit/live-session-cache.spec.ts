@@ -305,6 +305,22 @@ describe('LiveSessionCache', () => {
     });
   });
 
+  it("leaves the inner repository's own answer as it was (a custom store may keep that object)", async () => {
+    const session = record({ createdAt: now });
+    await inner.create(session, 0);
+    let kept: LiveSession | null = null;
+    const read = inner.readLive.bind(inner);
+    inner.readLive = async (sessionId, at) => (kept = await read(sessionId, at));
+    const served = await cache.readLive(session.sessionId, now);
+    expect(served).toEqual(kept);
+    expect(served).not.toBe(kept);
+    expect(Object.isFrozen(served)).toBe(true);
+    if (!kept) throw new Error('not live');
+    const own: LiveSession = kept;
+    expect(Object.isFrozen(own)).toBe(false);
+    expect(Object.isFrozen(own.claims)).toBe(false);
+  });
+
   it('serves nothing from memory before start() nor after stop()', async () => {
     const idle = new LiveSessionCache(inner, { cacheMs: MINUTE, maxEntries: 10 });
     const session = record({ createdAt: now });
