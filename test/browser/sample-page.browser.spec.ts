@@ -49,6 +49,17 @@ interface Device {
 const skip = process.env.SKIP_BROWSER_TESTS === '1';
 
 (skip ? describe.skip : describe).each(ADAPTERS)('the sample page in Chromium on %s', (adapter) => {
+  const devices: Device[] = [];
+  // Declared before the apps: jest runs afterAll hooks in declaration order, and the browsers must
+  // be gone before an app closes (their pages keep refreshing on keep-alive connections, which
+  // would hold the server open).
+  afterAll(async () => {
+    for (const device of devices) {
+      await device.context.close();
+      rmSync(device.profile, { recursive: true, force: true });
+    }
+  });
+
   // A 2 s access token expires during the test; no reuse grace, so that two tabs refreshing with
   // the same cookie at once would end the session (only the page's shared refresh prevents it).
   const t = useSampleApp(`browser-page-${adapter}`, {
@@ -66,7 +77,6 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
   });
   const out = join(OUTPUT, adapter);
   let base = '';
-  const devices: Device[] = [];
   let a: Device; // device A: two tabs
   let b: Device; // device B: another browser, hostile user agent
   let tab1: Page;
@@ -87,13 +97,6 @@ const skip = process.env.SKIP_BROWSER_TESTS === '1';
     base = `http://127.0.0.1:${port}`;
     a = await openDevice();
     tab1 = await a.context.newPage();
-  });
-
-  afterAll(async () => {
-    for (const device of devices) {
-      await device.context.close();
-      rmSync(device.profile, { recursive: true, force: true });
-    }
   });
 
   async function openDevice(userAgent?: string, baseURL = base): Promise<Device> {
