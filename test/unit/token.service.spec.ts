@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { JwtCodec } from '../../src/tokens/jwt-codec.js';
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { resolveSessionConfig } from '../../src/config/resolve-config.js';
@@ -503,6 +504,29 @@ describe('TokenService', () => {
         expectRefused(fresh, 'access', token);
       } finally {
         clock.mockRestore();
+      }
+    });
+
+    it('checks a remembered token without decoding or verifying it again, and never remembers a refused one', () => {
+      const now = Date.now();
+      const fresh = service();
+      const { token } = fresh.signAccess(
+        { userId: USER, sessionId: newSessionId(USER), claims: {} },
+        now,
+        now + 60_000,
+      );
+      const verify = jest.spyOn(JwtCodec.prototype, 'verify');
+      try {
+        fresh.verifyAccess(token);
+        fresh.verifyAccess(token);
+        fresh.verifyAccess(token);
+        expect(verify).toHaveBeenCalledTimes(1);
+        const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+        expectRefused(fresh, 'access', forged);
+        expectRefused(fresh, 'access', forged);
+        expect(verify).toHaveBeenCalledTimes(3);
+      } finally {
+        verify.mockRestore();
       }
     });
 
